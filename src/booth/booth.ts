@@ -1,0 +1,174 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { backoffDelay } from '../core/backoff.js';
+import { DualrecError, describeIssues, ValidationError } from '../core/errors.js';
+import { archiveKeyId } from '../core/keys.js';
+import { BoothRequest, type BoothEvent, type BoothResponses, type BoothState } from '../protocol/booth-api.js';
+import { openSqlite } from '../platform/db.js';
+import { resolveFfmpeg, type FfmpegInfo } from '../platform/ffmpeg.js';
+import { createLogger, type Logger } from '../platform/log.js';
+import { BridgeServer } from './bridge/bridge-server.js';
+import type { BoothConfig } from './config.js';
+import { boothMigrations } from './db/migrations/index.js';
+import type { BoothDb } from './db/schema.js';
+import { loadOrCreateDeviceKey, readIdentity, saveIdentity, type BoothIdentity, type DeviceKey } from './identity.js';
+import { SessionService } from './session-service.js';
+import { ServerClient } from './sync/server-client.js';
+import { SyncLoop } from './sync/sync-loop.js';
+
+export interface BoothEvents {
+  event: [BoothEvent];
+}
+
+/**
+ * The booth composition root: database, device key, enrollment, capture sessions, sync and the
+ * kiosk bridge. Used by `dualrec booth`, the Electron main process and the tests.
+ */
+export class Booth extends EventEmitter<BoothEvents> {
+  private identity: BoothIdentity | null;
+  private bridge: BridgeServer | null = null;
+  private enrollTimer: NodeJS.Timeout | null = null;
+  private stateTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly config: BoothConfig,
+    readonly ffmpeg: FfmpegInfo,
+    private readonly db: Kysely<BoothDb>,
+    private readonly deviceKey: DeviceKey,
+    identity: BoothIdentity | null,
+    private readonly client: ServerClient,
+    private readonly sessions: SessionService,
+    private readonly sync: SyncLoop,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.identity = identity;
+  }
+
+  static async create(config: BoothConfig, opts: { log?: Logger } = {}): Promise<Booth> {
+    const log = (opts.log ?? createLogger('booth')).child({ booth: config.name });
+    const ffmpeg = await resolveFfmpeg(config.ffmpegPath);
+    log.info({ ffmpeg: ffmpeg.ffmpeg, source: ffmpeg.source, version: ffmpeg.version }, 'ffmpeg resolved');
+    const dirs = { vault: join(config.dataDir, 'vault'), spool: join(config.dataDir, 'spool') };
+    mkdirSync(dirs.vault, { recursive: true, mode: 0o700 });
+    mkdirSync(dirs.spool, { recursive: true, mode: 0o700 });
+    const db = await openSqlite<BoothDb>(join(config.dataDir, 'booth.sqlite'), boothMigrations, { synchronous: 'FULL' });
+    try {
+      const deviceKey = loadOrCreateDeviceKey(config.dataDir);
+      const identity = await readIdentity(db);
+      const client = new ServerClient(identity?.serverUrl ?? config.server.url, identity?.token ?? null);
+      let booth: Booth | null = null;
+      const sessions = new SessionService(db, dirs, ffmpeg, config.capture, () => booth?.identity ?? null, deviceKey, log);
+      const sync = new SyncLoop(db, dirs.vault, client, { pollMs: config.sync.pollMs, backoff: { baseMs: config.sync.backoffBaseMs, maxMs: config.sync.backoffMaxMs } }, log.child({ part: 'sync' }));
+      booth = new Booth(config, ffmpeg, db, deviceKey, identity, client, sessions, sync, log);
+      sessions.on('change', () => booth.changed());
+      sessions.on('sealed', () => sync.kick());
+      sync.on('change', () => booth.changed());
+      if (identity) {
+        await sessions.recoverInterrupted();
+        sync.start();
+      } else {
+        await booth.enrollWithRetry(0);
+      }
+      if (config.bridge.enabled) booth.bridge = await BridgeServer.start(booth, config.bridge, log.child({ part: 'bridge' }));
+      return booth;
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    }
+  }
+
+  get boothId(): string | null {
+    return this.identity?.boothId ?? null;
+  }
+
+  /** URL of the kiosk bridge (browser mode), or null when disabled. */
+  get bridgeUrl(): string | null {
+    return this.bridge?.url ?? null;
+  }
+
+  /** Handles one kiosk request. The request is validated here, whatever transport brought it. */
+  async handle(raw: unknown): Promise<BoothResponses[BoothRequest['type']]> {
+    const parsed = BoothRequest.safeParse(raw);
+    if (!parsed.success) throw new ValidationError('request.invalid', `invalid booth request: ${describeIssues(parsed.error.issues)}`);
+    const req = parsed.data;
+    switch (req.type) {
+      case 'getState':
+        return this.state();
+      case 'startSession':
+        return this.sessions.start(req.productId);
+      case 'stopSession':
+        return this.sessions.stop();
+      default: {
+        const unreachable: never = req;
+        throw new ValidationError('request.unknown', `unknown booth request ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  async state(): Promise<BoothState> {
+    const pending = await this.db.selectFrom('segments').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'sealed').executeTakeFirstOrThrow();
+    const sync = this.sync.state;
+    return {
+      boothName: this.config.name,
+      boothId: this.boothId,
+      captureSource: `${this.config.capture.source}${this.config.capture.screen !== 'none' && process.env.DISPLAY ? ` + screen ${process.env.DISPLAY}` : ''}`,
+      session: await this.sessions.view(),
+      sync: { online: sync.online, pendingSegments: Number(pending.n), lastError: sync.lastError },
+    };
+  }
+
+  /** Enrolls with the configured one-time code, retrying with backoff while the server is unreachable. */
+  private async enrollWithRetry(attempt: number): Promise<void> {
+    const code = this.config.server.enrollmentCode;
+    if (!code) {
+      this.log.warn('booth is not enrolled and no server.enrollmentCode is configured; sessions cannot start');
+      return;
+    }
+    try {
+      const res = await this.client.enroll({ code, name: this.config.name, publicKey: this.deviceKey.publicKeyDer.toString('base64') });
+      const der = Buffer.from(res.archivePublicKey, 'base64');
+      if (archiveKeyId(der) !== res.archiveKeyId) throw new DualrecError('enroll.bad_key', 'the server sent an archive key whose fingerprint does not match');
+      const identity: BoothIdentity = { boothId: res.boothId, token: res.token, archivePublicKeyDer: der, archiveKeyId: res.archiveKeyId, serverUrl: this.client.baseUrl };
+      await saveIdentity(this.db, identity);
+      this.identity = identity;
+      this.client.setToken(res.token);
+      this.log.info({ boothId: res.boothId }, 'booth enrolled');
+      this.sync.start();
+      this.changed();
+    } catch (err) {
+      if (this.closed) return;
+      const delay = backoffDelay(attempt, { baseMs: 1000, maxMs: 60_000 });
+      this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'enrollment failed');
+      if ((err as { permanent?: boolean }).permanent) throw err;
+      this.enrollTimer = setTimeout(() => void this.enrollWithRetry(attempt + 1), delay);
+    }
+  }
+
+  /** Coalesces state changes into one `state` event per 100 ms. */
+  private changed(): void {
+    if (this.stateTimer || this.closed) return;
+    this.stateTimer = setTimeout(() => {
+      this.stateTimer = null;
+      this.state().then(
+        (state) => this.emit('event', { type: 'state', state }),
+        (err: unknown) => this.log.error({ err }, 'cannot read booth state'),
+      );
+    }, 100);
+  }
+
+  /** Stops any recording (keeping what is sealed), the sync loop and the bridge. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.enrollTimer) clearTimeout(this.enrollTimer);
+    if (this.stateTimer) clearTimeout(this.stateTimer);
+    await this.bridge?.close();
+    await this.sessions.close();
+    await this.sync.close();
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,80 @@
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { ForbiddenError } from '../../core/errors.js';
+import { BRIDGE_CALL_PATH, BRIDGE_EVENTS_PATH, type BoothEvent, type BoothResponses, type BoothRequest } from '../../protocol/booth-api.js';
+import { createHttpApp } from '../../platform/http.js';
+import type { Logger } from '../../platform/log.js';
+import type { BoothConfig } from '../config.js';
+
+/** What the bridge needs of the booth (the composition root implements it). */
+export interface BridgeTarget {
+  handle(raw: unknown): Promise<BoothResponses[BoothRequest['type']]>;
+  state(): Promise<unknown>;
+  on(event: 'event', cb: (e: BoothEvent) => void): unknown;
+  off(event: 'event', cb: (e: BoothEvent) => void): unknown;
+}
+
+/** Default location of the built renderer, relative to the package root. */
+export function defaultStaticDir(): string {
+  return resolve(import.meta.dirname, '../../../out/renderer');
+}
+
+/**
+ * The browser-mode bridge: the kiosk UI served over HTTP on 127.0.0.1, with the same typed
+ * requests as the Electron preload (`POST /bridge/v1/call`) and state pushed over a WebSocket.
+ * Requests from any other origin are refused, so other local web pages cannot drive the booth.
+ */
+export class BridgeServer {
+  private constructor(
+    private readonly app: FastifyInstance,
+    readonly url: string,
+  ) {}
+
+  static async start(target: BridgeTarget, cfg: BoothConfig['bridge'], log: Logger): Promise<BridgeServer> {
+    const app = createHttpApp(log, { bodyLimit: 64 * 1024 });
+    await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+    let origins: string[] = [];
+    const checkOrigin = (o: string | undefined) => {
+      if (o !== undefined && !origins.includes(o)) throw new ForbiddenError('bridge.origin', `requests from origin ${o} are not allowed`);
+    };
+    app.post(BRIDGE_CALL_PATH, async (req) => {
+      checkOrigin(req.headers.origin);
+      return target.handle(req.body);
+    });
+    app.get(BRIDGE_EVENTS_PATH, { websocket: true }, (socket, req) => {
+      try {
+        checkOrigin(req.headers.origin);
+      } catch {
+        socket.close(1008, 'origin not allowed');
+        return;
+      }
+      const send = (e: BoothEvent) => socket.send(JSON.stringify(e));
+      target.on('event', send);
+      socket.on('close', () => target.off('event', send));
+      target.state().then(
+        (state) => send({ type: 'state', state } as BoothEvent),
+        (err: unknown) => log.error({ err }, 'cannot read state for a new bridge client'),
+      );
+    });
+    const staticDir = cfg.staticDir ? resolve(cfg.staticDir) : defaultStaticDir();
+    if (existsSync(staticDir)) {
+      await app.register(fastifyStatic, { root: staticDir, prefix: '/' });
+      app.get('/', (_req, reply) => reply.redirect('/kiosk/index.html'));
+    } else {
+      log.warn({ staticDir }, 'kiosk UI not built (run `npm run build`); the bridge serves the API only');
+    }
+    await app.listen({ host: '127.0.0.1', port: cfg.port });
+    const port = (app.server.address() as AddressInfo).port;
+    origins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+    log.info({ url: origins[0] }, 'kiosk bridge listening');
+    return new BridgeServer(app, origins[0]!);
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+}

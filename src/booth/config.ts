@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { describeIssues, ValidationError } from '../core/errors.js';
+
+export const CaptureConfig = z.strictObject({
+  /** `fake`: lavfi test pattern + tone (demo, tests). Real devices arrive with the capture engine (issue 3). */
+  source: z.literal('fake').default('fake'),
+  /** Screen capture: `auto` grabs the X display in $DISPLAY when there is one; `none` records the camera only. */
+  screen: z.enum(['auto', 'x11', 'none']).default('auto'),
+  segmentSeconds: z.number().min(1).max(60).default(4),
+  width: z.number().int().min(160).max(3840).default(640),
+  height: z.number().int().min(120).max(2160).default(480),
+  fps: z.number().int().min(1).max(60).default(15),
+});
+export type CaptureConfig = z.infer<typeof CaptureConfig>;
+
+export const BoothConfig = z.strictObject({
+  name: z.string().min(1).max(100).default('booth-1'),
+  /** Folder for the booth database, keys and sealed segments. */
+  dataDir: z.string().min(1).default('./data/booth'),
+  server: z
+    .strictObject({
+      url: z.url({ message: 'server.url must be an http(s) URL' }).default('http://127.0.0.1:8080'),
+      /** One-time enrollment code; needed only until the booth has enrolled. */
+      enrollmentCode: z.string().min(8).max(128).optional(),
+    })
+    .prefault({}),
+  /** Browser-mode bridge for the kiosk UI; 127.0.0.1 only. Port 0 picks a free port. */
+  bridge: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      port: z.number().int().min(0).max(65535).default(8090),
+      /** Folder with the built renderer (out/renderer). */
+      staticDir: z.string().optional(),
+    })
+    .prefault({}),
+  capture: CaptureConfig.prefault({}),
+  /** Explicit ffmpeg binary; default: system ffmpeg, else @ffmpeg-installer/ffmpeg. */
+  ffmpegPath: z.string().nullable().default(null),
+  sync: z
+    .strictObject({
+      /** Poll interval while waiting for the archive, ms. */
+      pollMs: z.number().int().min(50).max(60_000).default(1000),
+      backoffBaseMs: z.number().int().min(10).default(500),
+      backoffMaxMs: z.number().int().min(100).default(60_000),
+    })
+    .prefault({}),
+});
+export type BoothConfig = z.infer<typeof BoothConfig>;
+export type BoothConfigInput = z.input<typeof BoothConfig>;
+
+/** Validates a booth config object; throws ValidationError naming each bad field. */
+export function parseBoothConfig(input: unknown): BoothConfig {
+  const r = BoothConfig.safeParse(input ?? {});
+  if (!r.success) throw new ValidationError('config.invalid', `booth config is invalid: ${describeIssues(r.error.issues)}`);
+  return { ...r.data, dataDir: resolve(r.data.dataDir) };
+}
+
+/** Reads a JSON booth config file (or defaults when no path is given). */
+export function loadBoothConfig(path?: string, overrides: BoothConfigInput = {}): BoothConfig {
+  let fromFile: unknown = {};
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (cause) {
+      throw new ValidationError('config.unreadable', `cannot read booth config ${path}: ${(cause as Error).message}`);
+    }
+    try {
+      fromFile = JSON.parse(text);
+    } catch {
+      throw new ValidationError('config.invalid', `booth config ${path} is not valid JSON`);
+    }
+  }
+  return parseBoothConfig(deepMerge(fromFile, overrides));
+}
+
+function deepMerge(a: unknown, b: unknown): unknown {
+  if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof b !== 'object' || b === null || Array.isArray(b)) return b ?? a;
+  const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(b as Record<string, unknown>)) if (v !== undefined) out[k] = deepMerge(out[k], v);
+  return out;
+}

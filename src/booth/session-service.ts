@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { genesisLink } from '../core/chain.js';
+import { newDataKey } from '../core/envelope.js';
+import { ConflictError, DualrecError, ValidationError } from '../core/errors.js';
+import { signManifest, wrapDataKey } from '../core/keys.js';
+import { canStartNew, nextPhase, type SessionEvent } from '../core/session-machine.js';
+import type { BoothSessionView, SessionPhase } from '../protocol/booth-api.js';
+import { KeyWrap, SessionManifest, type ManifestSegment } from '../protocol/envelope.js';
+import type { FfmpegInfo } from '../platform/ffmpeg.js';
+import type { Logger } from '../platform/log.js';
+import { Recorder, type RecorderExit } from './capture/recorder.js';
+import type { CaptureConfig } from './config.js';
+import type { BoothDb } from './db/schema.js';
+import type { BoothIdentity, DeviceKey } from './identity.js';
+import { SessionSealer } from './vault/sealer.js';
+
+interface ActiveSession {
+  sessionId: string;
+  phase: SessionPhase;
+  recorder: Recorder;
+  sealer: SessionSealer;
+  /** Resolves when the session has been ended (manifest signed and stored). */
+  ended: Promise<void> | null;
+}
+
+export interface SessionServiceEvents {
+  change: [];
+  /** A segment was committed to the vault: there is work for the sync loop. */
+  sealed: [];
+}
+
+/**
+ * Runs booth sessions: starts FFmpeg, seals each closed segment, and on stop (or an unexpected
+ * FFmpeg exit) signs the manifest and hands the session to sync. One session at a time.
+ */
+export class SessionService extends EventEmitter<SessionServiceEvents> {
+  private active: ActiveSession | null = null;
+
+  constructor(
+    private readonly db: Kysely<BoothDb>,
+    private readonly dirs: { vault: string; spool: string },
+    private readonly ff: FfmpegInfo,
+    private readonly capture: CaptureConfig,
+    private readonly identity: () => BoothIdentity | null,
+    private readonly deviceKey: DeviceKey,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  /**
+   * Ends sessions that a crash left open: their data key died with the process, so the segments
+   * committed before the crash are signed off as an emergency stop and synced; nothing committed is lost.
+   */
+  async recoverInterrupted(): Promise<number> {
+    const open = await this.db.selectFrom('sessions').select(['session_id', 'phase']).where('phase', 'in', ['starting', 'recording', 'stopping']).execute();
+    for (const s of open) {
+      this.log.warn({ sessionId: s.session_id, phase: s.phase }, 'ending a session interrupted by a crash');
+      await this.signOff(s.session_id, 'emergency-stop', 'the booth stopped unexpectedly during this session');
+    }
+    return open.length;
+  }
+
+  async start(productId: string): Promise<{ sessionId: string }> {
+    const id = this.identity();
+    if (!id) throw new ConflictError('booth.not_enrolled', 'this booth is not enrolled with a server yet, so recordings cannot be sealed for the archive');
+    if (this.active) throw new ConflictError('session.already_active', `session ${this.active.sessionId} is still ${this.active.phase}; stop it first`);
+    const display = this.displayToGrab();
+    const sessionId = randomUUID();
+    const dataKey = newDataKey();
+    const keyWrap = KeyWrap.parse(wrapDataKey(dataKey, id.archivePublicKeyDer));
+    const genesis = genesisLink(sessionId);
+    const now = new Date().toISOString();
+    await this.db
+      .insertInto('sessions')
+      .values({
+        session_id: sessionId,
+        product_id: productId,
+        phase: 'starting',
+        started_at: now,
+        ended_at: null,
+        end_reason: null,
+        key_wrap_json: JSON.stringify(keyWrap),
+        genesis_link: genesis,
+        last_link: genesis,
+        media_sec: 0,
+        manifest_json: null,
+        signature: null,
+        server_registered: 0,
+        server_finished: 0,
+        archived_at: null,
+        error: null,
+        created_at: now,
+      })
+      .execute();
+    const log = this.log.child({ sessionId });
+    const sealer = new SessionSealer(this.db, this.dirs.vault, this.ff, sessionId, id.boothId, dataKey, genesis, log);
+    let recorder: Recorder;
+    try {
+      recorder = await Recorder.start(this.ff, this.capture, { display }, join(this.dirs.spool, sessionId), log);
+    } catch (err) {
+      sealer.destroy();
+      await this.setPhase(sessionId, 'starting', { type: 'failed', reason: String(err) });
+      await this.db.updateTable('sessions').set({ error: (err as Error).message, ended_at: new Date().toISOString(), end_reason: 'aborted' }).where('session_id', '=', sessionId).execute();
+      this.emit('change');
+      throw err;
+    }
+    const active: ActiveSession = { sessionId, phase: 'starting', recorder, sealer, ended: null };
+    this.active = active;
+    active.phase = await this.setPhase(sessionId, 'starting', { type: 'captureStarted' });
+    this.emit('change');
+    recorder.on('segment', (seg) => {
+      sealer.seal(seg).then(
+        () => {
+          this.emit('sealed');
+          this.emit('change');
+        },
+        (err: unknown) => log.error({ err, file: seg.path }, 'sealing a segment failed'),
+      );
+    });
+    recorder.on('exit', (exit) => {
+      if (!exit.requested && this.active === active) void this.endActive(active, 'emergency-stop', describeExit(exit));
+    });
+    return { sessionId };
+  }
+
+  async stop(): Promise<{ sessionId: string }> {
+    const active = this.active;
+    if (!active) throw new ConflictError('session.not_active', 'no session is recording');
+    await this.endActive(active, 'completed', null);
+    return { sessionId: active.sessionId };
+  }
+
+  /** Stops a recording in progress (booth shutting down); keeps everything sealed so far. */
+  async close(): Promise<void> {
+    if (this.active) await this.endActive(this.active, 'emergency-stop', 'the booth was shut down during this session');
+  }
+
+  /** The session in progress, else the most recent one. */
+  async view(): Promise<BoothSessionView | null> {
+    const row = this.active
+      ? await this.db.selectFrom('sessions').selectAll().where('session_id', '=', this.active.sessionId).executeTakeFirst()
+      : await this.db.selectFrom('sessions').selectAll().orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    if (!row) return null;
+    const counts = await this.db
+      .selectFrom('segments')
+      .select((eb) => [eb.fn.countAll<number>().as('sealed'), eb.fn.sum<number>(eb.case().when('state', '=', 'acknowledged').then(1).else(0).end()).as('acked')])
+      .where('session_id', '=', row.session_id)
+      .executeTakeFirstOrThrow();
+    return {
+      sessionId: row.session_id,
+      productId: row.product_id,
+      phase: row.phase as SessionPhase,
+      startedAt: row.started_at,
+      endedAt: row.ended_at,
+      mediaSec: row.media_sec,
+      segmentsSealed: Number(counts.sealed),
+      segmentsAcknowledged: Number(counts.acked ?? 0),
+      error: row.error,
+    };
+  }
+
+  private displayToGrab(): string | null {
+    if (this.capture.screen === 'none') return null;
+    const display = process.env.DISPLAY ?? null;
+    if (this.capture.screen === 'x11' && !display) throw new ValidationError('capture.no_display', 'capture.screen is "x11" but no X display is set (DISPLAY is empty)');
+    return display;
+  }
+
+  private endActive(active: ActiveSession, reason: SessionManifest['endReason'], error: string | null): Promise<void> {
+    active.ended ??= (async () => {
+      active.phase = await this.setPhase(active.sessionId, active.phase, { type: 'stopRequested' }).catch(() => active.phase);
+      this.emit('change');
+      await active.recorder.stop();
+      await active.sealer.drain();
+      active.sealer.destroy();
+      await this.signOff(active.sessionId, reason, error);
+      if (this.active === active) this.active = null;
+      this.emit('change');
+    })();
+    return active.ended;
+  }
+
+  /** Builds, signs and stores the manifest from the committed segments; phase becomes syncing. */
+  private async signOff(sessionId: string, reason: SessionManifest['endReason'], error: string | null): Promise<void> {
+    const id = this.identity();
+    if (!id) throw new DualrecError('booth.not_enrolled', 'cannot sign off a session before enrollment');
+    const s = await this.db.selectFrom('sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+    const rows = await this.db.selectFrom('segments').selectAll().where('session_id', '=', sessionId).orderBy('seq').execute();
+    const segments: ManifestSegment[] = rows.map((r) => ({
+      seq: r.seq,
+      cipherSha256: r.cipher_sha256,
+      plainSha256: r.plain_sha256,
+      link: r.link,
+      bytes: r.bytes,
+      startSec: r.start_sec,
+      durationSec: r.duration_sec,
+    }));
+    const endedAt = new Date().toISOString();
+    const manifest = SessionManifest.parse({
+      v: 1,
+      sessionId,
+      boothId: id.boothId,
+      productId: s.product_id,
+      startedAt: s.started_at,
+      endedAt,
+      endReason: reason,
+      keyWrap: JSON.parse(s.key_wrap_json) as unknown,
+      genesisLink: s.genesis_link,
+      finalLink: rows.at(-1)?.link ?? s.genesis_link,
+      mediaDurationSec: rows.reduce((sum, r) => sum + r.duration_sec, 0),
+      segments,
+    });
+    const signature = signManifest(manifest, this.deviceKey.privateKey);
+    await this.db
+      .updateTable('sessions')
+      .set({ phase: 'syncing', ended_at: endedAt, end_reason: reason, manifest_json: JSON.stringify(manifest), signature, error })
+      .where('session_id', '=', sessionId)
+      .execute();
+    this.emit('sealed');
+  }
+
+  private async setPhase(sessionId: string, from: SessionPhase, event: SessionEvent): Promise<SessionPhase> {
+    const to = nextPhase(from, event);
+    await this.db.updateTable('sessions').set({ phase: to }).where('session_id', '=', sessionId).execute();
+    return to;
+  }
+
+  /** True when a new session may start now. */
+  canStart(): boolean {
+    return canStartNew(this.active?.phase ?? null);
+  }
+}
+
+function describeExit(exit: RecorderExit): string {
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const tail = exit.stderrTail.split('\n').slice(-3).join(' | ');
+  return `the recorder (ffmpeg) ${how} during the session${tail ? `: ${tail}` : ''}`;
+}

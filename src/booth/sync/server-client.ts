@@ -1,0 +1,115 @@
+import type { z } from 'zod';
+import { DualrecError, describeIssues } from '../../core/errors.js';
+import { ErrorBody } from '../../protocol/errors.js';
+import {
+  API_PREFIX,
+  EnrollResponse,
+  FinishSessionResponse,
+  SEGMENT_SHA256_HEADER,
+  SegmentAck,
+  SessionView,
+  type CreateSessionRequest,
+  type EnrollRequest,
+  type FinishSessionRequest,
+} from '../../protocol/server-api.js';
+
+/** The server answered with an error status. `status` and `code` come from the response. */
+export class ServerRejectedError extends DualrecError {
+  override readonly name = 'ServerRejectedError';
+  constructor(
+    readonly httpStatus: number,
+    code: string,
+    message: string,
+  ) {
+    super(code, message);
+  }
+  /** 4xx other than 408/429 will not succeed on retry without a change. */
+  get permanent(): boolean {
+    return this.httpStatus >= 400 && this.httpStatus < 500 && this.httpStatus !== 408 && this.httpStatus !== 429;
+  }
+}
+
+/** The server could not be reached (network down, refused, timed out). */
+export class ServerUnreachableError extends DualrecError {
+  override readonly name = 'ServerUnreachableError';
+  override readonly status = 503;
+}
+
+/** Typed client of the central server's booth API. Every response is validated. */
+export class ServerClient {
+  constructor(
+    readonly baseUrl: string,
+    private token: string | null = null,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  setToken(token: string): void {
+    this.token = token;
+  }
+
+  enroll(req: EnrollRequest): Promise<z.infer<typeof EnrollResponse>> {
+    return this.request('POST', '/booths/enroll', EnrollResponse, { json: req, auth: false });
+  }
+
+  createSession(req: CreateSessionRequest): Promise<z.infer<typeof SessionView>> {
+    return this.request('POST', '/sessions', SessionView, { json: req });
+  }
+
+  getSession(sessionId: string): Promise<z.infer<typeof SessionView>> {
+    return this.request('GET', `/sessions/${encodeURIComponent(sessionId)}`, SessionView, {});
+  }
+
+  putSegment(sessionId: string, seq: number, bytes: Uint8Array, sha256: string): Promise<z.infer<typeof SegmentAck>> {
+    return this.request('PUT', `/sessions/${encodeURIComponent(sessionId)}/segments/${seq}`, SegmentAck, {
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream', [SEGMENT_SHA256_HEADER]: sha256 },
+    });
+  }
+
+  finish(sessionId: string, req: FinishSessionRequest): Promise<z.infer<typeof FinishSessionResponse>> {
+    return this.request('POST', `/sessions/${encodeURIComponent(sessionId)}/finish`, FinishSessionResponse, { json: req });
+  }
+
+  private async request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    opts: { json?: unknown; body?: Uint8Array; headers?: Record<string, string>; auth?: boolean },
+  ): Promise<z.infer<S>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.auth !== false) {
+      if (!this.token) throw new DualrecError('booth.not_enrolled', 'the booth is not enrolled with a server yet');
+      headers.authorization = `Bearer ${this.token}`;
+    }
+    let body: RequestInit['body'];
+    if (opts.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(opts.json);
+    } else if (opts.body) {
+      body = opts.body;
+    }
+    const url = `${this.baseUrl.replace(/\/$/, '')}${API_PREFIX}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (cause) {
+      throw new ServerUnreachableError('server.unreachable', `cannot reach the server at ${this.baseUrl}: ${(cause as Error).message}`, undefined, { cause });
+    }
+    const text = await res.text();
+    let data: unknown = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = null;
+    }
+    if (!res.ok) {
+      const err = ErrorBody.safeParse(data);
+      const code = err.success ? err.data.error.code : `http.${res.status}`;
+      const message = err.success ? err.data.error.message : `HTTP ${res.status} from ${method} ${path}`;
+      throw new ServerRejectedError(res.status, code, message);
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) throw new DualrecError('server.bad_response', `unexpected response from ${method} ${path}: ${describeIssues(parsed.error.issues)}`);
+    return parsed.data;
+  }
+}

@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { parseServerConfig } from '../../server/config.js';
+import { Server } from '../../server/server.js';
+import { parsePort, untilSignal } from './util.js';
+
+export function serverCommand(): Command {
+  return new Command('server')
+    .description('run the central server (archive, ingest) on embedded defaults: SQLite and files in --data')
+    .option('--data <dir>', 'data folder (database, archive, keys)', './data')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', parsePort, 8080)
+    .action(async (o: { data: string; host: string; port: number }) => {
+      const server = await Server.create(parseServerConfig({ dataDir: o.data, host: o.host, port: o.port }));
+      const url = await server.listen();
+      console.log(`dualrec server listening on ${url} (data in ${server.config.dataDir})`);
+      console.log(`enroll a booth: dualrec enroll-code --data ${o.data}   then   dualrec booth --server ${url} --code <code>`);
+      await untilSignal();
+      await server.close();
+    });
+}

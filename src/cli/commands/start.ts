@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { Booth } from '../../booth/booth.js';
+import { parseBoothConfig } from '../../booth/config.js';
+import { parseServerConfig } from '../../server/config.js';
+import { Server } from '../../server/server.js';
+import { writeFileDurableSync } from '../../platform/fs.js';
+import { electronBinary, findChromium } from './ui.js';
+import { parsePort, untilSignal } from './util.js';
+
+/**
+ * Server + booth kiosk on one machine. With the Electron binary, the kiosk runs in Electron (which
+ * hosts the booth services itself); without it, the booth runs here and the same kiosk UI opens in
+ * Chromium as an app window against the browser-mode bridge.
+ */
+export function startCommand(): Command {
+  return new Command('start')
+    .description('run the server and a booth kiosk on this machine (Electron if installed, else Chromium)')
+    .option('--data <dir>', 'data folder (server in it, booth in <dir>/booth)', './data')
+    .option('--port <port>', 'server port', parsePort, 8080)
+    .option('--bridge-port <port>', 'kiosk bridge port', parsePort, 8090)
+    .option('--no-window', 'do not open a kiosk window; print its URL')
+    .action(async (o: { data: string; port: number; bridgePort: number; window: boolean }) => {
+      const dataDir = resolve(o.data);
+      const server = await Server.create(parseServerConfig({ dataDir, port: o.port }));
+      const url = await server.listen();
+      console.log(`server: ${url} (data in ${dataDir})`);
+      const boothDir = join(dataDir, 'booth');
+      const { code } = await server.ingest.createEnrollmentCode(1);
+      const boothConfig = { name: 'booth-1', dataDir: boothDir, server: { url, enrollmentCode: code }, bridge: { port: o.bridgePort } };
+      let child: ChildProcess | null = null;
+      let booth: Booth | null = null;
+      const electron = o.window ? electronBinary() : null;
+      if (electron) {
+        const cfgPath = join(boothDir, 'config.json');
+        writeFileDurableSync(cfgPath, Buffer.from(JSON.stringify(boothConfig, null, 2)));
+        console.log(`kiosk: Electron ${electron}`);
+        child = spawn(electron, [resolve(import.meta.dirname, '../../../out/main/index.js')], { stdio: 'inherit', env: { ...process.env, DUALREC_BOOTH_CONFIG: cfgPath } });
+      } else {
+        booth = await Booth.create(parseBoothConfig(boothConfig));
+        const kioskUrl = `${booth.bridgeUrl}/kiosk/index.html`;
+        const chromium = findChromium();
+        if (!o.window) {
+          console.log(`kiosk: ${kioskUrl}`);
+        } else if (!process.env.DISPLAY && process.platform === 'linux') {
+          console.log(`notice: no display (DISPLAY is empty), so no kiosk window opens. Open ${kioskUrl} in a browser.`);
+        } else if (!chromium) {
+          console.log(`notice: neither the Electron binary nor Chromium is installed. Open ${kioskUrl} in a browser.`);
+        } else {
+          console.log('notice: the Electron binary is not installed (npm downloads it on first use, which failed or was skipped),');
+          console.log(`        so the same kiosk UI opens in Chromium as an app window against the browser-mode bridge: ${kioskUrl}`);
+          const profile = mkdtempSync(join(tmpdir(), 'dualrec-kiosk-'));
+          child = spawn(chromium, [`--app=${kioskUrl}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-sync', '--window-size=1280,800'], { stdio: 'ignore' });
+        }
+      }
+      const exited = child ? new Promise<void>((r) => child!.once('exit', () => r())) : new Promise<void>(() => undefined);
+      await Promise.race([untilSignal(), exited]);
+      child?.kill('SIGTERM');
+      await booth?.close();
+      await server.close();
+    });
+}

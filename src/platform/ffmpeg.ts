@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { DependencyError } from '../core/errors.js';
+
+const execFileAsync = promisify(execFile);
+
+export type FfmpegSource = 'configured' | 'system' | 'bundled';
+
+export interface FfmpegInfo {
+  ffmpeg: string;
+  /** ffprobe beside the chosen ffmpeg, or null (the bundled build has none). */
+  ffprobe: string | null;
+  source: FfmpegSource;
+  version: string;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function findOnPath(name: string): string | null {
+  const exe = process.platform === 'win32' ? `${name}.exe` : name;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && isExecutable(join(dir, exe))) return join(dir, exe);
+  }
+  return null;
+}
+
+function bundledFfmpeg(): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const mod = require('@ffmpeg-installer/ffmpeg') as { path: string };
+    return isExecutable(mod.path) ? mod.path : null;
+  } catch {
+    return null;
+  }
+}
+
+async function versionOf(ffmpeg: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(ffmpeg, ['-hide_banner', '-version'], { timeout: 10_000 });
+    return /ffmpeg version (\S+)/.exec(stdout)?.[1] ?? 'unknown';
+  } catch (cause) {
+    throw new DependencyError('ffmpeg.broken', `ffmpeg at ${ffmpeg} does not run: ${String(cause)}`, undefined, { cause });
+  }
+}
+
+/**
+ * Chooses the FFmpeg binary: the configured path if given (it must work), else the system ffmpeg
+ * on PATH (preferred: current, with pulse input and ffprobe), else the static build shipped by
+ * @ffmpeg-installer/ffmpeg. Throws DependencyError naming what was tried.
+ */
+export async function resolveFfmpeg(configured?: string | null): Promise<FfmpegInfo> {
+  if (configured) {
+    if (!isExecutable(configured)) throw new DependencyError('ffmpeg.missing', `configured ffmpeg ${configured} is not an executable file`);
+    const probe = join(dirname(configured), process.platform === 'win32' ? 'ffprobe.exe' : 'ffprobe');
+    return { ffmpeg: configured, ffprobe: isExecutable(probe) ? probe : null, source: 'configured', version: await versionOf(configured) };
+  }
+  const system = findOnPath('ffmpeg');
+  if (system) return { ffmpeg: system, ffprobe: findOnPath('ffprobe'), source: 'system', version: await versionOf(system) };
+  const bundled = bundledFfmpeg();
+  if (bundled) return { ffmpeg: bundled, ffprobe: null, source: 'bundled', version: await versionOf(bundled) };
+  throw new DependencyError(
+    'ffmpeg.missing',
+    'no ffmpeg found: set ffmpegPath in the config, install ffmpeg (Debian: apt-get install ffmpeg), or reinstall @ffmpeg-installer/ffmpeg',
+  );
+}

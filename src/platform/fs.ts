@@ -1,0 +1,64 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** fsyncs a directory so that a rename or create inside it survives power loss. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes a file so that after a crash or power loss it is either absent or complete:
+ * write to a temporary name in the same folder, fsync, rename, fsync the folder.
+ * With `exclusive`, fails (EEXIST) instead of replacing an existing file.
+ */
+export async function writeFileDurable(path: string, data: Uint8Array, opts: { exclusive?: boolean; mode?: number } = {}): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx', opts.mode ?? 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  if (opts.exclusive) {
+    // link() fails if the target exists, which makes the final step write-once.
+    try {
+      await link(tmp, path);
+    } finally {
+      await unlink(tmp);
+    }
+  } else {
+    await rename(tmp, path);
+  }
+  await fsyncDir(dir);
+}
+
+/** Synchronous variant of writeFileDurable (replace semantics), for small key files at start-up. */
+export function writeFileDurableSync(path: string, data: Uint8Array, mode = 0o600): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dfd = openSync(dir, 'r');
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}

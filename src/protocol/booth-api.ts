@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { IsoTime, SessionId } from './ids.js';
+import { ProductId } from './server-api.js';
+
+/**
+ * The kiosk <-> booth API. The same typed messages travel over Electron IPC (preload) and, in
+ * browser mode, over the booth's local HTTP/WebSocket bridge. Main and the bridge validate every
+ * request with `BoothRequest` before acting on it.
+ */
+export const BoothRequest = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('getState') }),
+  z.strictObject({ type: z.literal('startSession'), productId: ProductId }),
+  z.strictObject({ type: z.literal('stopSession') }),
+]);
+export type BoothRequest = z.infer<typeof BoothRequest>;
+export type BoothRequestType = BoothRequest['type'];
+
+export const SessionPhase = z.enum(['starting', 'recording', 'stopping', 'syncing', 'archived', 'failed']);
+export type SessionPhase = z.infer<typeof SessionPhase>;
+
+export const BoothSessionView = z.strictObject({
+  sessionId: SessionId,
+  productId: z.string(),
+  phase: SessionPhase,
+  startedAt: IsoTime,
+  endedAt: IsoTime.nullable(),
+  /** Seconds of media sealed so far. */
+  mediaSec: z.number(),
+  segmentsSealed: z.number().int(),
+  segmentsAcknowledged: z.number().int(),
+  error: z.string().nullable(),
+});
+export type BoothSessionView = z.infer<typeof BoothSessionView>;
+
+export const BoothState = z.strictObject({
+  boothName: z.string(),
+  boothId: z.string().nullable(),
+  captureSource: z.string(),
+  /** The session in progress, or the last one while it syncs and archives. */
+  session: BoothSessionView.nullable(),
+  sync: z.strictObject({
+    online: z.boolean(),
+    pendingSegments: z.number().int(),
+    lastError: z.string().nullable(),
+  }),
+});
+export type BoothState = z.infer<typeof BoothState>;
+
+export const StartSessionResult = z.strictObject({ sessionId: SessionId });
+
+/** Response type for each request type. */
+export interface BoothResponses {
+  getState: BoothState;
+  startSession: z.infer<typeof StartSessionResult>;
+  stopSession: z.infer<typeof StartSessionResult>;
+}
+export type BoothResponse<T extends BoothRequestType> = BoothResponses[T];
+
+/** Events pushed from the booth to the kiosk. */
+export const BoothEvent = z.discriminatedUnion('type', [z.strictObject({ type: z.literal('state'), state: BoothState })]);
+export type BoothEvent = z.infer<typeof BoothEvent>;
+
+/** Routes of the browser-mode bridge (served by the booth on 127.0.0.1). */
+export const BRIDGE_CALL_PATH = '/bridge/v1/call';
+export const BRIDGE_EVENTS_PATH = '/bridge/v1/events';
+
+/** Channel names of the Electron IPC (main/preload). */
+export const IPC_CALL_CHANNEL = 'dualrec:call';
+export const IPC_EVENT_CHANNEL = 'dualrec:event';

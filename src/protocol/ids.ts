@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/** Session ids are UUIDs chosen by the booth, so a booth can start a session while offline. */
+export const SessionId = z.uuid({ message: 'session id must be a UUID' });
+export type SessionId = z.infer<typeof SessionId>;
+
+/** Booth ids are UUIDs issued by the server at enrollment. */
+export const BoothId = z.uuid({ message: 'booth id must be a UUID' });
+export type BoothId = z.infer<typeof BoothId>;
+
+/** Segment sequence numbers start at 0 and have no gaps within a session. */
+export const SegmentSeq = z.coerce
+  .number({ message: 'segment sequence must be a number' })
+  .int('segment sequence must be an integer')
+  .min(0, 'segment sequence must be >= 0')
+  .max(1_000_000, 'segment sequence must be <= 1000000');
+
+/** Lower-case hex SHA-256 digest. */
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256 digest (64 characters)');
+export type Sha256Hex = z.infer<typeof Sha256Hex>;
+
+export const Base64 = z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64');
+
+/** An ISO-8601 UTC timestamp as produced by Date.prototype.toISOString(). */
+export const IsoTime = z.iso.datetime({ message: 'must be an ISO-8601 UTC timestamp' });

@@ -1,0 +1,5 @@
+export * from './ids.js';
+export * from './envelope.js';
+export * from './errors.js';
+export * from './server-api.js';
+export * from './booth-api.js';

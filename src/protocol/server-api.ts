@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { Base64, BoothId, IsoTime, SegmentSeq, SessionId, Sha256Hex } from './ids.js';
+import { KeyWrap, SessionManifest } from './envelope.js';
+
+/** Version prefix of every server route. */
+export const API_PREFIX = '/api/v1';
+
+/** Headers a booth sends with a segment upload. */
+export const SEGMENT_SHA256_HEADER = 'x-dualrec-sha256';
+
+// ---- booth enrollment ----------------------------------------------------------------------
+
+export const EnrollRequest = z.strictObject({
+  code: z.string().min(8, 'enrollment code is too short').max(128),
+  name: z.string().min(1).max(100),
+  /** The booth's Ed25519 public key, SPKI DER, base64. */
+  publicKey: Base64.max(200),
+});
+export type EnrollRequest = z.infer<typeof EnrollRequest>;
+
+export const EnrollResponse = z.strictObject({
+  boothId: BoothId,
+  /** Bearer token for every later request. Shown once; the server keeps only its hash. */
+  token: z.string().min(32),
+  /** The archive's RSA public key, SPKI DER, base64: session keys are wrapped with it. */
+  archivePublicKey: Base64,
+  archiveKeyId: Sha256Hex,
+});
+export type EnrollResponse = z.infer<typeof EnrollResponse>;
+
+// ---- sessions ----------------------------------------------------------------------------
+
+export const ProductId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'product id must be 1-64 letters, digits, dot, dash or underscore');
+
+export const CreateSessionRequest = z.strictObject({
+  sessionId: SessionId,
+  productId: ProductId,
+  startedAt: IsoTime,
+  keyWrap: KeyWrap,
+});
+export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
+
+export const SessionStatus = z.enum(['recording', 'finishing', 'archiving', 'archived', 'failed']);
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+export const SessionView = z.strictObject({
+  sessionId: SessionId,
+  boothId: BoothId,
+  productId: z.string(),
+  status: SessionStatus,
+  startedAt: IsoTime,
+  endedAt: IsoTime.nullable(),
+  segmentsReceived: z.number().int(),
+  archive: z
+    .strictObject({
+      mp4Path: z.string(),
+      mp4Sha256: Sha256Hex,
+      durationSec: z.number(),
+      archivedAt: IsoTime,
+    })
+    .nullable(),
+  failure: z.string().nullable(),
+});
+export type SessionView = z.infer<typeof SessionView>;
+
+// ---- segments -----------------------------------------------------------------------------
+
+export const SegmentParams = z.strictObject({ sessionId: SessionId, seq: SegmentSeq });
+
+/** The server's acknowledgement of a stored segment. Repeat uploads return the same one. */
+export const SegmentAck = z.strictObject({
+  segmentId: z.string().min(1),
+  sessionId: SessionId,
+  seq: SegmentSeq,
+  sha256: Sha256Hex,
+  link: Sha256Hex,
+  receivedAt: IsoTime,
+});
+export type SegmentAck = z.infer<typeof SegmentAck>;
+
+// ---- finishing -----------------------------------------------------------------------------
+
+export const FinishSessionRequest = z.strictObject({
+  manifest: SessionManifest,
+  /** Ed25519 signature of the canonical JSON of the manifest, base64. */
+  signature: Base64,
+});
+export type FinishSessionRequest = z.infer<typeof FinishSessionRequest>;
+
+export const FinishSessionResponse = z.strictObject({
+  sessionId: SessionId,
+  status: SessionStatus,
+});
+export type FinishSessionResponse = z.infer<typeof FinishSessionResponse>;

@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+import { IntegrityError } from '../../core/errors.js';
+import type { Logger } from '../../platform/log.js';
+import type { ServerDb } from '../db/schema.js';
+import type { Archiver } from './archiver.js';
+import type { JobQueue } from './job-queue.js';
+
+/**
+ * Runs queued archive jobs one at a time. A job whose evidence does not verify fails at once and
+ * marks the session failed with the reason; other failures (a missing ffmpeg, a full disk) retry
+ * with backoff up to the configured attempts.
+ */
+export class ArchiveWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private busy: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly db: Kysely<ServerDb>,
+    private readonly queue: JobQueue,
+    private readonly archiver: Archiver,
+    private readonly pollMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const n = await this.queue.recover();
+    if (n > 0) this.log.warn({ jobs: n }, 're-queued jobs interrupted by a restart');
+    this.schedule(0);
+  }
+
+  /** Looks for work now (a job was just queued). */
+  kick(): void {
+    if (!this.busy) this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.busy = this.drain().finally(() => {
+        this.busy = null;
+        this.schedule(this.pollMs);
+      });
+    }, ms);
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.closed) {
+      const job = await this.queue.claim();
+      if (!job) return;
+      const log = this.log.child({ jobId: job.jobId, sessionId: job.sessionId, attempt: job.attempts });
+      try {
+        await this.archiver.finalize(job.sessionId);
+        await this.queue.complete(job.jobId);
+      } catch (err) {
+        const message = (err as Error).message;
+        const gaveUp = await this.queue.fail(job, message, err instanceof IntegrityError);
+        log.error({ err: message, gaveUp }, 'archive job failed');
+        if (gaveUp) await this.db.updateTable('sessions').set({ status: 'failed', failure: message }).where('session_id', '=', job.sessionId).execute();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.busy;
+  }
+}

@@ -1,0 +1,25 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { describeIssues, ValidationError } from '../core/errors.js';
+
+export const ServerConfig = z.strictObject({
+  /** Folder for the database, keys and the archive. */
+  dataDir: z.string().min(1).default('./data'),
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** Largest sealed segment accepted, bytes. A 4 s 720p segment is ~0.5 MB. */
+  maxSegmentBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  /** Explicit ffmpeg binary; default: system ffmpeg, else @ffmpeg-installer/ffmpeg. */
+  ffmpegPath: z.string().nullable().default(null),
+  /** How often the archive worker looks for queued jobs, ms. */
+  jobPollMs: z.number().int().min(10).max(60_000).default(500),
+  jobMaxAttempts: z.number().int().min(1).max(100).default(5),
+});
+export type ServerConfig = z.infer<typeof ServerConfig>;
+export type ServerConfigInput = z.input<typeof ServerConfig>;
+
+export function parseServerConfig(input: unknown): ServerConfig {
+  const r = ServerConfig.safeParse(input ?? {});
+  if (!r.success) throw new ValidationError('config.invalid', `server config is invalid: ${describeIssues(r.error.issues)}`);
+  return { ...r.data, dataDir: resolve(r.data.dataDir) };
+}

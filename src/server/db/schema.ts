@@ -1,0 +1,63 @@
+import type { Generated } from 'kysely';
+
+/** Central database. SQLite by default; the schema keeps to what PostgreSQL also runs. */
+export interface ServerDb {
+  booths: {
+    booth_id: string;
+    name: string;
+    public_key: string;
+    token_sha256: string;
+    enrolled_at: string;
+  };
+  enrollment_codes: {
+    code_sha256: string;
+    created_at: string;
+    expires_at: string;
+    used_at: string | null;
+    booth_id: string | null;
+  };
+  sessions: {
+    session_id: string;
+    booth_id: string;
+    product_id: string;
+    status: string;
+    started_at: string;
+    ended_at: string | null;
+    key_wrap_json: string;
+    manifest_json: string | null;
+    signature: string | null;
+    failure: string | null;
+    created_at: string;
+  };
+  segments: {
+    segment_id: string;
+    session_id: string;
+    seq: number;
+    sha256: string;
+    prev_link: string;
+    link: string;
+    bytes: number;
+    storage_key: string;
+    received_at: string;
+  };
+  jobs: {
+    job_id: Generated<number>;
+    kind: string;
+    session_id: string;
+    state: string;
+    attempts: number;
+    run_after: string;
+    last_error: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  archives: {
+    session_id: string;
+    mp4_key: string;
+    mp4_sha256: string;
+    mp4_bytes: number;
+    record_key: string;
+    duration_sec: number;
+    archived_at: string;
+  };
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { ValidationError } from '../../core/errors.js';
+import { createHttpApp } from '../../platform/http.js';
+import type { Logger } from '../../platform/log.js';
+import type { ServerDb } from '../db/schema.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import type { KeyProvider } from '../keys/key-provider.js';
+import { registerBoothRoutes } from './booth-routes.js';
+
+const JSON_BODY_LIMIT = 4 * 1024 * 1024;
+
+export interface AppDeps {
+  db: Kysely<ServerDb>;
+  ingest: IngestService;
+  keys: KeyProvider;
+  maxSegmentBytes: number;
+  onFinished: () => void;
+  log: Logger;
+}
+
+/** Builds the Fastify app (not listening). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = createHttpApp(deps.log, { bodyLimit: JSON_BODY_LIMIT });
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: deps.maxSegmentBytes }, (_req, body, done) => done(null, body));
+  app.addHook('onRequest', async (req) => {
+    // Ids travel in path segments; an encoded slash or dot-dot never names anything we store.
+    if (/%2f|%5c|\.\.\//i.test(req.url)) throw new ValidationError('request.bad_path', 'path-like ids are not allowed');
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  app.get('/healthz', async () => ({ ok: true, archiveKeyId: deps.keys.keyId }));
+  registerBoothRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { parseOrThrow } from '../../core/validate.js';
+import { API_PREFIX, CreateSessionRequest, EnrollRequest, FinishSessionRequest, SEGMENT_SHA256_HEADER, SegmentParams } from '../../protocol/server-api.js';
+import { SessionId } from '../../protocol/ids.js';
+import type { Kysely } from 'kysely';
+import type { ServerDb } from '../db/schema.js';
+import { authenticateBooth } from '../ingest/auth.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+
+const SessionParams = z.strictObject({ sessionId: SessionId });
+
+/** The booth API: enrollment, sessions, segment upload, finish. */
+export function registerBoothRoutes(app: FastifyInstance, deps: { db: Kysely<ServerDb>; ingest: IngestService; maxSegmentBytes: number; onFinished: () => void }): void {
+  const { db, ingest } = deps;
+  const booth = (authorization: string | undefined) => authenticateBooth(db, authorization);
+
+  app.post(`${API_PREFIX}/booths/enroll`, async (req, reply) => {
+    const body = parseOrThrow(EnrollRequest, req.body, 'enrollment request');
+    return reply.status(201).send(await ingest.enroll(body));
+  });
+
+  app.post(`${API_PREFIX}/sessions`, async (req, reply) => {
+    const b = await booth(req.headers.authorization);
+    const body = parseOrThrow(CreateSessionRequest, req.body, 'session registration');
+    return reply.status(201).send(await ingest.createSession(b, body));
+  });
+
+  app.get(`${API_PREFIX}/sessions/:sessionId`, async (req) => {
+    const b = await booth(req.headers.authorization);
+    const { sessionId } = parseOrThrow(SessionParams, req.params, 'session id');
+    return ingest.getSession(b, sessionId);
+  });
+
+  app.put(`${API_PREFIX}/sessions/:sessionId/segments/:seq`, { bodyLimit: deps.maxSegmentBytes }, async (req) => {
+    const b = await booth(req.headers.authorization);
+    const { sessionId, seq } = parseOrThrow(SegmentParams, req.params, 'segment address');
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const sha = req.headers[SEGMENT_SHA256_HEADER];
+    return ingest.putSegment(b, sessionId, seq, body, Array.isArray(sha) ? sha[0] : sha);
+  });
+
+  app.post(`${API_PREFIX}/sessions/:sessionId/finish`, async (req) => {
+    const b = await booth(req.headers.authorization);
+    const { sessionId } = parseOrThrow(SessionParams, req.params, 'session id');
+    const body = parseOrThrow(FinishSessionRequest, req.body, 'finish request');
+    const res = await ingest.finish(b, sessionId, body);
+    deps.onFinished();
+    return res;
+  });
+}

@@ -1,0 +1,34 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { sha256Hex } from '../../core/chain.js';
+import { UnauthorizedError } from '../../core/errors.js';
+import type { ServerDb } from '../db/schema.js';
+
+export interface AuthedBooth {
+  boothId: string;
+  name: string;
+  publicKey: string;
+}
+
+/** A new random bearer token (256 bits, base64url). Only its SHA-256 is stored. */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** A one-time enrollment code, easy to read aloud and type: 4 groups of 4 from an unambiguous alphabet. */
+export function newEnrollmentCode(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(16);
+  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+  return chars.match(/.{4}/g)!.join('-');
+}
+
+/** Resolves a booth from an `Authorization: Bearer` header, or throws UnauthorizedError. */
+export async function authenticateBooth(db: Kysely<ServerDb>, header: string | undefined): Promise<AuthedBooth> {
+  const m = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(header ?? '');
+  if (!m) throw new UnauthorizedError('auth.missing', 'this endpoint needs a booth token (Authorization: Bearer …)');
+  const hash = sha256Hex(m[1]!);
+  const row = await db.selectFrom('booths').select(['booth_id', 'name', 'public_key', 'token_sha256']).where('token_sha256', '=', hash).executeTakeFirst();
+  if (!row || !timingSafeEqual(Buffer.from(row.token_sha256), Buffer.from(hash))) throw new UnauthorizedError('auth.invalid', 'the booth token is not valid');
+  return { boothId: row.booth_id, name: row.name, publicKey: row.public_key };
+}

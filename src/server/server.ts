@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { resolveFfmpeg, type FfmpegInfo } from '../platform/ffmpeg.js';
+import { createLogger, type Logger } from '../platform/log.js';
+import { ArchiveWorker } from './archive/archive-worker.js';
+import { Archiver } from './archive/archiver.js';
+import { JobQueue } from './archive/job-queue.js';
+import { openArchiveStore, type ArchiveStore } from './archive-store.js';
+import type { ServerConfig } from './config.js';
+import { buildApp } from './http/app.js';
+import { IngestService } from './ingest/ingest-service.js';
+
+/** The central server composition root: archive store, ingest, archive worker, HTTP. */
+export class Server {
+  private listening: string | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly config: ServerConfig,
+    readonly archive: ArchiveStore,
+    readonly ffmpeg: FfmpegInfo,
+    readonly ingest: IngestService,
+    private readonly worker: ArchiveWorker,
+    private readonly app: FastifyInstance,
+    private readonly log: Logger,
+  ) {}
+
+  static async create(config: ServerConfig, opts: { log?: Logger } = {}): Promise<Server> {
+    const log = opts.log ?? createLogger('server');
+    const ffmpeg = await resolveFfmpeg(config.ffmpegPath);
+    const archive = await openArchiveStore(config.dataDir, { create: true });
+    try {
+      const ingest = new IngestService(archive.db, archive.store, archive.keys, log.child({ part: 'ingest' }));
+      const archiver = new Archiver({ ...archive, ff: ffmpeg, workDir: join(config.dataDir, 'work') }, log.child({ part: 'archive' }));
+      const worker = new ArchiveWorker(archive.db, new JobQueue(archive.db, config.jobMaxAttempts), archiver, config.jobPollMs, log.child({ part: 'worker' }));
+      const app = await buildApp({ db: archive.db, ingest, keys: archive.keys, maxSegmentBytes: config.maxSegmentBytes, onFinished: () => worker.kick(), log });
+      await worker.start();
+      log.info({ dataDir: config.dataDir, archiveKeyId: archive.keys.keyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
+      return new Server(config, archive, ffmpeg, ingest, worker, app, log);
+    } catch (err) {
+      await archive.close();
+      throw err;
+    }
+  }
+
+  /** Starts listening; returns the base URL. */
+  async listen(): Promise<string> {
+    await this.app.listen({ host: this.config.host, port: this.config.port });
+    const { port } = this.app.server.address() as AddressInfo;
+    const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
+    this.listening = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    this.log.info({ url: this.listening }, 'server listening');
+    return this.listening;
+  }
+
+  get url(): string {
+    if (!this.listening) throw new Error('server is not listening');
+    return this.listening;
+  }
+
+  /** For tests: inject a request without the network. */
+  get http(): FastifyInstance {
+    return this.app;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.app.close();
+    await this.worker.close();
+    await this.archive.close();
+  }
+}

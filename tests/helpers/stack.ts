@@ -1,0 +1,78 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Booth } from '../../src/booth/booth.js';
+import { parseBoothConfig, type BoothConfigInput } from '../../src/booth/config.js';
+import { parseServerConfig } from '../../src/server/config.js';
+import { Server } from '../../src/server/server.js';
+import { createLogger } from '../../src/platform/log.js';
+
+export interface Stack {
+  server: Server;
+  booth: Booth;
+  serverUrl: string;
+  /** Base URL of the booth's kiosk bridge (serves out/renderer). */
+  bridgeUrl: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  segmentSeconds?: number;
+  /** Keep the data folder after close (for debugging). */
+  keep?: boolean;
+  booth?: BoothConfigInput;
+}
+
+const level = () => process.env.DUALREC_LOG_LEVEL ?? 'silent';
+
+/** Starts a real server and a real booth (fake lavfi capture) on 127.0.0.1 ephemeral ports. */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'dualrec-stack-'));
+  const server = await Server.create(parseServerConfig({ dataDir: join(dataDir, 'server'), port: 0, jobPollMs: 100 }), { log: createLogger('server', level()) });
+  let booth: Booth | null = null;
+  try {
+    const serverUrl = await server.listen();
+    const { code } = await server.ingest.createEnrollmentCode(1);
+    booth = await Booth.create(
+      parseBoothConfig({
+        name: 'test-booth',
+        dataDir: join(dataDir, 'booth'),
+        ...opts.booth,
+        server: { url: serverUrl, enrollmentCode: code },
+        bridge: { port: 0, staticDir: resolve(import.meta.dirname, '../../out/renderer'), ...opts.booth?.bridge },
+        capture: { screen: 'none', segmentSeconds: opts.segmentSeconds ?? 2, ...opts.booth?.capture },
+        sync: { pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 1000, ...opts.booth?.sync },
+      }),
+      { log: createLogger('booth', level()) },
+    );
+    const b = booth;
+    return {
+      server,
+      booth: b,
+      serverUrl,
+      bridgeUrl: b.bridgeUrl ?? '',
+      dataDir,
+      async close() {
+        await b.close();
+        await server.close();
+        if (!opts.keep) await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await booth?.close();
+    await server.close();
+    throw err;
+  }
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,242 @@
+// Real server on 127.0.0.1 over real HTTP (node:http, so paths go out byte for byte), real SQLite,
+// real files. Each bad request must get a 4xx naming the problem and change nothing.
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { request } from 'node:http';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { genesisLink, nextLink } from '../../src/core/chain.js';
+import { canonicalJson } from '../../src/core/canonical-json.js';
+import { newDataKey, sealSegment } from '../../src/core/envelope.js';
+import { signManifest, wrapDataKey } from '../../src/core/keys.js';
+import { createLogger } from '../../src/platform/log.js';
+import type { SessionManifest } from '../../src/protocol/envelope.js';
+import { parseServerConfig } from '../../src/server/config.js';
+import { Server } from '../../src/server/server.js';
+
+interface Res {
+  status: number;
+  body: { error?: { code: string; message: string } } & Record<string, unknown>;
+}
+
+let server: Server;
+let dataDir: string;
+let base: URL;
+let token: string;
+let boothId: string;
+let deviceKey: KeyObject;
+let archiveDer: Buffer;
+
+function call(method: string, path: string, opts: { body?: string | Buffer; headers?: Record<string, string>; auth?: boolean } = {}): Promise<Res> {
+  const headers: Record<string, string | number> = { ...opts.headers };
+  if (opts.auth !== false && token) headers.authorization = `Bearer ${token}`;
+  if (opts.body !== undefined) headers['content-length'] = Buffer.byteLength(opts.body);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: base.hostname, port: base.port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Res['body']) : {} });
+      });
+    });
+    req.on('error', reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+const json = (v: unknown) => ({ body: typeof v === 'string' ? v : JSON.stringify(v), headers: { 'content-type': 'application/json' } });
+
+async function snapshot(): Promise<string> {
+  const db = server.archive.db;
+  const counts = await Promise.all(
+    (['booths', 'sessions', 'segments', 'jobs', 'enrollment_codes'] as const).map(async (t) => {
+      const r = await db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return `${t}=${r.n}`;
+    }),
+  );
+  const sessions = await db.selectFrom('sessions').select(['session_id', 'status', 'manifest_json']).orderBy('session_id').execute();
+  const files = await readdir(join(dataDir, 'store'), { recursive: true }).catch(() => []);
+  return JSON.stringify({ counts, sessions, files: [...files].sort() });
+}
+
+interface TestSession {
+  sessionId: string;
+  key: Buffer;
+  keyWrap: ReturnType<typeof wrapDataKey>;
+}
+
+async function newSession(): Promise<TestSession> {
+  const sessionId = randomUUID();
+  const key = newDataKey();
+  const keyWrap = wrapDataKey(key, archiveDer);
+  const r = await call('POST', '/api/v1/sessions', json({ sessionId, productId: 'fund-1', startedAt: new Date().toISOString(), keyWrap }));
+  expect(r.status).toBe(201);
+  return { sessionId, key, keyWrap };
+}
+
+function seal(s: TestSession, seq: number, prevLink: string, opts: { seqInHeader?: number } = {}) {
+  return sealSegment(
+    s.key,
+    { sessionId: s.sessionId, boothId, seq: opts.seqInHeader ?? seq, prevLink, startSec: seq * 2, durationSec: 2, container: 'mpegts', recordedAt: new Date().toISOString() },
+    Buffer.from(`media of segment ${seq} `.repeat(200)),
+  );
+}
+
+function put(s: TestSession, seq: number | string, bytes: Buffer, sha: string) {
+  return call('PUT', `/api/v1/sessions/${s.sessionId}/segments/${seq}`, { body: bytes, headers: { 'content-type': 'application/octet-stream', 'x-dualrec-sha256': sha } });
+}
+
+async function expectRejected(p: Promise<Res>, status: number, code: string, message: RegExp): Promise<void> {
+  const before = await snapshot();
+  const r = await p;
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+  expect(r.body.error?.code).toBe(code);
+  expect(r.body.error?.message).toMatch(message);
+  expect(await snapshot()).toBe(before);
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'dualrec-input-'));
+  server = await Server.create(parseServerConfig({ dataDir, port: 0, maxSegmentBytes: 64 * 1024 }), { log: createLogger('server', 'silent') });
+  base = new URL(await server.listen());
+  const { code } = await server.ingest.createEnrollmentCode();
+  const keys = generateKeyPairSync('ed25519');
+  deviceKey = keys.privateKey;
+  const r = await call('POST', '/api/v1/booths/enroll', { ...json({ code, name: 'input-test', publicKey: keys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64') }), auth: false });
+  expect(r.status).toBe(201);
+  token = r.body.token as string;
+  boothId = r.body.boothId as string;
+  archiveDer = Buffer.from(r.body.archivePublicKey as string, 'base64');
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('server input validation', () => {
+  it('accepts a well-formed session and answers repeats with the same acknowledgement', async () => {
+    const s = await newSession();
+    const seg = seal(s, 0, genesisLink(s.sessionId));
+    const a = await put(s, 0, seg.bytes, seg.cipherSha256);
+    expect(a.status).toBe(200);
+    expect(a.body).toMatchObject({ seq: 0, sha256: seg.cipherSha256, link: nextLink(genesisLink(s.sessionId), seg.cipherSha256) });
+    const again = await put(s, 0, seg.bytes, seg.cipherSha256);
+    expect(again.body).toEqual(a.body);
+  });
+
+  it('rejects malformed JSON', async () => {
+    await expectRejected(call('POST', '/api/v1/sessions', json('{"sessionId": ')), 400, 'request.malformed_json', /not valid JSON/);
+  });
+
+  it('rejects JSON with unknown or missing fields, naming them', async () => {
+    const s = { sessionId: randomUUID(), productId: 'fund-1', startedAt: new Date().toISOString(), keyWrap: wrapDataKey(newDataKey(), archiveDer) };
+    await expectRejected(call('POST', '/api/v1/sessions', json({ ...s, extra: 1 })), 400, 'request.invalid', /extra/);
+    await expectRejected(call('POST', '/api/v1/sessions', json({ ...s, productId: undefined })), 400, 'request.invalid', /productId/);
+    await expectRejected(call('POST', '/api/v1/sessions', json({ ...s, productId: '../../etc' })), 400, 'request.invalid', /productId: product id must be/);
+  });
+
+  it('rejects a session key wrapped for another archive', async () => {
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'der', type: 'spki' });
+    const body = { sessionId: randomUUID(), productId: 'fund-1', startedAt: new Date().toISOString(), keyWrap: wrapDataKey(newDataKey(), other) };
+    await expectRejected(call('POST', '/api/v1/sessions', json(body)), 422, 'session.wrong_archive_key', /wrapped for archive key/);
+  });
+
+  it('rejects an unknown session', async () => {
+    const ghost = { sessionId: randomUUID(), key: newDataKey(), keyWrap: wrapDataKey(newDataKey(), archiveDer) };
+    const seg = seal(ghost, 0, genesisLink(ghost.sessionId));
+    await expectRejected(put(ghost, 0, seg.bytes, seg.cipherSha256), 404, 'session.unknown', new RegExp(`unknown session ${ghost.sessionId}`));
+    await expectRejected(call('GET', `/api/v1/sessions/${ghost.sessionId}`), 404, 'session.unknown', /unknown session/);
+  });
+
+  it('rejects a body whose hash differs from the declared one', async () => {
+    const s = await newSession();
+    const seg = seal(s, 0, genesisLink(s.sessionId));
+    const flipped = Buffer.from(seg.bytes);
+    flipped[flipped.length - 40]! ^= 0xff;
+    await expectRejected(put(s, 0, flipped, seg.cipherSha256), 422, 'segment.hash_mismatch', /segment 0: body SHA-256 [0-9a-f]{64} does not match the declared/);
+    await expectRejected(put(s, 0, seg.bytes, 'nothex'), 400, 'segment.no_hash', /x-dualrec-sha256/);
+  });
+
+  it('rejects an oversized body', async () => {
+    const s = await newSession();
+    const big = Buffer.alloc(100 * 1024, 7);
+    await expectRejected(put(s, 0, big, 'a'.repeat(64)), 413, 'request.too_large', /larger than this endpoint accepts/);
+    await expectRejected(call('POST', '/api/v1/sessions', json({ pad: 'x'.repeat(5 * 1024 * 1024) })), 413, 'request.too_large', /larger/);
+  });
+
+  it('rejects path-like and malformed ids', async () => {
+    await expectRejected(call('GET', '/api/v1/sessions/..%2F..%2Fetc%2Fpasswd'), 400, 'request.bad_path', /path-like/);
+    await expectRejected(call('GET', '/api/v1/sessions/../../etc/passwd'), 400, 'request.bad_path', /path-like/);
+    await expectRejected(call('GET', '/api/v1/sessions/not-a-uuid'), 400, 'request.invalid', /session id must be a UUID/);
+    const s = await newSession();
+    const seg = seal(s, 0, genesisLink(s.sessionId));
+    await expectRejected(put(s, '1.5', seg.bytes, seg.cipherSha256), 400, 'request.invalid', /seq: segment sequence must be an integer/);
+    await expectRejected(put(s, '-1', seg.bytes, seg.cipherSha256), 400, 'request.invalid', /seq: segment sequence must be >= 0/);
+    await expectRejected(put(s, '..%2F0', seg.bytes, seg.cipherSha256), 400, 'request.bad_path', /path-like/);
+  });
+
+  it('rejects requests without a valid booth token', async () => {
+    await expectRejected(call('GET', `/api/v1/sessions/${randomUUID()}`, { auth: false }), 401, 'auth.missing', /needs a booth token/);
+    await expectRejected(call('GET', `/api/v1/sessions/${randomUUID()}`, { auth: false, headers: { authorization: `Bearer ${'x'.repeat(43)}` } }), 401, 'auth.invalid', /not valid/);
+  });
+
+  it('rejects unknown and reused enrollment codes', async () => {
+    const pub = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    await expectRejected(call('POST', '/api/v1/booths/enroll', { ...json({ code: 'AAAA-BBBB-CCCC-DDDD', name: 'x', publicKey: pub }), auth: false }), 403, 'enroll.bad_code', /unknown, already used or expired/);
+    const { code } = await server.ingest.createEnrollmentCode();
+    expect((await call('POST', '/api/v1/booths/enroll', { ...json({ code, name: 'x', publicKey: pub }), auth: false })).status).toBe(201);
+    await expectRejected(call('POST', '/api/v1/booths/enroll', { ...json({ code, name: 'y', publicKey: pub }), auth: false }), 403, 'enroll.bad_code', /already used/);
+  });
+
+  it('rejects out-of-order, unlinked and mislabelled segments', async () => {
+    const s = await newSession();
+    const s0 = seal(s, 0, genesisLink(s.sessionId));
+    const s1 = seal(s, 1, nextLink(genesisLink(s.sessionId), s0.cipherSha256));
+    await expectRejected(put(s, 1, s1.bytes, s1.cipherSha256), 409, 'segment.out_of_order', /segment 1 arrived before segment 0/);
+    expect((await put(s, 0, s0.bytes, s0.cipherSha256)).status).toBe(200);
+    const unlinked = seal(s, 1, 'f'.repeat(64));
+    await expectRejected(put(s, 1, unlinked.bytes, unlinked.cipherSha256), 422, 'segment.chain_break', /segment 1 does not link to segment 0/);
+    const mislabelled = seal(s, 1, nextLink(genesisLink(s.sessionId), s0.cipherSha256), { seqInHeader: 2 });
+    await expectRejected(put(s, 1, mislabelled.bytes, mislabelled.cipherSha256), 422, 'segment.header_mismatch', /segment 2, the upload is for session .* segment 1/);
+    const other = seal(s, 0, genesisLink(s.sessionId));
+    await expectRejected(put(s, 0, other.bytes, other.cipherSha256), 409, 'segment.exists', /already stored with different content/);
+    const garbage = Buffer.from('definitely not a sealed segment');
+    const { sha256Hex } = await import('../../src/core/chain.js');
+    await expectRejected(put(s, 1, garbage, sha256Hex(garbage)), 422, 'segment.bad_format', /not a dualrec sealed segment/);
+  });
+
+  it('rejects a finish with a bad signature or missing segments', async () => {
+    const s = await newSession();
+    const s0 = seal(s, 0, genesisLink(s.sessionId));
+    const l0 = nextLink(genesisLink(s.sessionId), s0.cipherSha256);
+    const s1 = seal(s, 1, l0);
+    const l1 = nextLink(l0, s1.cipherSha256);
+    expect((await put(s, 0, s0.bytes, s0.cipherSha256)).status).toBe(200);
+    const manifest: SessionManifest = {
+      v: 1,
+      sessionId: s.sessionId,
+      boothId,
+      productId: 'fund-1',
+      startedAt: new Date().toISOString(),
+      endedAt: new Date().toISOString(),
+      endReason: 'completed',
+      keyWrap: JSON.parse(canonicalJson(s.keyWrap)) as SessionManifest['keyWrap'],
+      genesisLink: genesisLink(s.sessionId),
+      finalLink: l1,
+      mediaDurationSec: 4,
+      segments: [
+        { seq: 0, cipherSha256: s0.cipherSha256, plainSha256: s0.header.plainSha256, link: l0, bytes: s0.bytes.length, startSec: 0, durationSec: 2 },
+        { seq: 1, cipherSha256: s1.cipherSha256, plainSha256: s1.header.plainSha256, link: l1, bytes: s1.bytes.length, startSec: 2, durationSec: 2 },
+      ],
+    };
+    const finish = (m: SessionManifest, signature: string) => call('POST', `/api/v1/sessions/${s.sessionId}/finish`, json({ manifest: m, signature }));
+    const forged = signManifest(manifest, generateKeyPairSync('ed25519').privateKey);
+    await expectRejected(finish(manifest, forged), 422, 'manifest.bad_signature', /does not verify with the booth's key/);
+    await expectRejected(finish(manifest, signManifest(manifest, deviceKey)), 409, 'manifest.segments_missing', /has 1 of the 2 segments/);
+    await expectRejected(finish({ ...manifest, sessionId: randomUUID() }, signManifest(manifest, deviceKey)), 400, 'manifest.mismatch', /another session/);
+  });
+});
