@@ -115,10 +115,16 @@ export class Booth extends EventEmitter<BoothEvents> {
     return {
       boothName: this.config.name,
       boothId: this.boothId,
-      captureSource: `${this.config.capture.source}${this.config.capture.screen !== 'none' && process.env.DISPLAY ? ` + screen ${process.env.DISPLAY}` : ''}`,
+      captureSource: this.captureSource(),
       session: await this.sessions.view(),
       sync: { online: sync.online, pendingSegments: Number(pending.n), lastError: sync.lastError },
     };
+  }
+
+  private captureSource(): string {
+    const c = this.config.capture;
+    const display = c.screen === 'none' ? null : (c.display ?? process.env.DISPLAY ?? null);
+    return display ? `${c.source} camera + screen ${display}` : `${c.source} camera`;
   }
 
   /** Enrolls with the configured one-time code, retrying with backoff while the server is unreachable. */

@@ -8,6 +8,8 @@ export const CaptureConfig = z.strictObject({
   source: z.literal('fake').default('fake'),
   /** Screen capture: `auto` grabs the X display in $DISPLAY when there is one; `none` records the camera only. */
   screen: z.enum(['auto', 'x11', 'none']).default('auto'),
+  /** X display to grab (e.g. `:0`); default: $DISPLAY. */
+  display: z.string().regex(/^[A-Za-z0-9.-]*:\d+(\.\d+)?$/, 'capture.display must look like :0 or host:0.0').optional(),
   segmentSeconds: z.number().min(1).max(60).default(4),
   width: z.number().int().min(160).max(3840).default(640),
   height: z.number().int().min(120).max(2160).default(480),

@@ -165,8 +165,8 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
 
   private displayToGrab(): string | null {
     if (this.capture.screen === 'none') return null;
-    const display = process.env.DISPLAY ?? null;
-    if (this.capture.screen === 'x11' && !display) throw new ValidationError('capture.no_display', 'capture.screen is "x11" but no X display is set (DISPLAY is empty)');
+    const display = this.capture.display ?? process.env.DISPLAY ?? null;
+    if (this.capture.screen === 'x11' && !display) throw new ValidationError('capture.no_display', 'capture.screen is "x11" but no X display is configured (capture.display) or set (DISPLAY)');
     return display;
   }
 

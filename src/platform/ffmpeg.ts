@@ -38,7 +38,9 @@ function bundledFfmpeg(): string | null {
   try {
     const require = createRequire(import.meta.url);
     const mod = require('@ffmpeg-installer/ffmpeg') as { path: string };
-    return isExecutable(mod.path) ? mod.path : null;
+    // In a packaged Electron app the binary is unpacked next to the asar archive.
+    const path = mod.path.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
+    return isExecutable(path) ? path : null;
   } catch {
     return null;
   }

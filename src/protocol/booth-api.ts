@@ -64,6 +64,4 @@ export type BoothEvent = z.infer<typeof BoothEvent>;
 export const BRIDGE_CALL_PATH = '/bridge/v1/call';
 export const BRIDGE_EVENTS_PATH = '/bridge/v1/events';
 
-/** Channel names of the Electron IPC (main/preload). */
-export const IPC_CALL_CHANNEL = 'dualrec:call';
-export const IPC_EVENT_CHANNEL = 'dualrec:event';
+export { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from './ipc-channels.js';

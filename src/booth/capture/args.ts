@@ -9,10 +9,8 @@ export interface CaptureOutput {
 }
 
 export interface CaptureInputs {
-  /** X display to grab (e.g. `:99`) or null for camera only. */
+  /** X display to grab, whole screen (e.g. `:99`), or null for camera only. */
   display: string | null;
-  /** Screen size when a display is grabbed. */
-  screenSize?: { width: number; height: number };
 }
 
 /**
@@ -31,11 +29,10 @@ export function buildCaptureArgs(cfg: CaptureConfig, inputs: CaptureInputs, out:
   let videoMap: string;
   let audioMap: string;
   if (inputs.display) {
-    const size = inputs.screenSize ?? { width: 1280, height: 720 };
-    args.push('-f', 'x11grab', '-framerate', String(cfg.fps), '-video_size', `${size.width}x${size.height}`, '-i', inputs.display);
+    args.push('-f', 'x11grab', '-framerate', String(cfg.fps), '-i', inputs.display);
     args.push('-re', '-f', 'lavfi', '-i', fakeAv);
-    const pipW = Math.round(size.width / 4 / 2) * 2;
-    filter = `[1:v]scale=${pipW}:-2[pip];[0:v][pip]overlay=W-w-16:H-h-16:shortest=1,format=yuv420p[v]`;
+    // The camera at a quarter of the screen width, even dimensions, 16 px from the lower right corner.
+    filter = "[1:v][0:v]scale2ref=w='trunc(main_w/8)*2':h='trunc(ow/mdar/2)*2'[pip][scr];[scr][pip]overlay=W-w-16:H-h-16:shortest=1,format=yuv420p[v]";
     videoMap = '[v]';
     audioMap = '1:a';
   } else {

@@ -96,7 +96,7 @@ export class ServerClient {
       throw new ServerUnreachableError('server.unreachable', `cannot reach the server at ${this.baseUrl}: ${(cause as Error).message}`, undefined, { cause });
     }
     const text = await res.text();
-    let data: unknown = null;
+    let data: unknown;
     try {
       data = text ? JSON.parse(text) : null;
     } catch {

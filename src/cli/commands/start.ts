@@ -38,7 +38,7 @@ export function startCommand(): Command {
         const cfgPath = join(boothDir, 'config.json');
         writeFileDurableSync(cfgPath, Buffer.from(JSON.stringify(boothConfig, null, 2)));
         console.log(`kiosk: Electron ${electron}`);
-        child = spawn(electron, [resolve(import.meta.dirname, '../../../out/main/index.js')], { stdio: 'inherit', env: { ...process.env, DUALREC_BOOTH_CONFIG: cfgPath } });
+        child = spawn(electron, [resolve(import.meta.dirname, '../../..'), `--config=${cfgPath}`], { stdio: 'inherit' });
       } else {
         booth = await Booth.create(parseBoothConfig(boothConfig));
         const kioskUrl = `${booth.bridgeUrl}/kiosk/index.html`;

@@ -22,9 +22,9 @@ describe('capture argument builder', () => {
   });
 
   it('grabs the X display with the camera as picture-in-picture when a display is given', () => {
-    const args = buildCaptureArgs({ ...cfg, segmentSeconds: 2 }, { display: ':99', screenSize: { width: 1280, height: 720 } }, out);
-    expect(args.slice(args.indexOf('x11grab') - 1, args.indexOf('x11grab') + 7)).toEqual(['-f', 'x11grab', '-framerate', '15', '-video_size', '1280x720', '-i', ':99']);
-    expect(valueOf(args, '-filter_complex')).toMatch(/^\[1:v\]scale=320:-2\[pip\];\[0:v\]\[pip\]overlay=W-w-16:H-h-16/);
+    const args = buildCaptureArgs({ ...cfg, segmentSeconds: 2 }, { display: ':99' }, out);
+    expect(args.slice(args.indexOf('x11grab') - 1, args.indexOf('x11grab') + 5)).toEqual(['-f', 'x11grab', '-framerate', '15', '-i', ':99']);
+    expect(valueOf(args, '-filter_complex')).toMatch(/^\[1:v\]\[0:v\]scale2ref=.*\[pip\]\[scr\];\[scr\]\[pip\]overlay=W-w-16:H-h-16/);
     expect(valueOf(args, '-map')).toBe('[v]');
     expect(valueOf(args, '-segment_time')).toBe('2');
   });

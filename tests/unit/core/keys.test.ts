@@ -35,7 +35,8 @@ describe('key wrapping and manifest signatures', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const der = publicKey.export({ format: 'der', type: 'spki' });
     const sig = signManifest(manifest, privateKey);
-    const reordered = JSON.parse(JSON.stringify({ segments: [], ...manifest })) as SessionManifest;
+    const { segments, ...rest } = manifest;
+    const reordered = JSON.parse(JSON.stringify({ segments, ...rest })) as SessionManifest;
     expect(verifyManifestSignature(reordered, sig, der)).toBe(true);
   });
 

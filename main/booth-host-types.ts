@@ -1,0 +1,12 @@
+import type { BoothEvent, BoothRequest } from '../src/protocol/booth-api.js';
+
+/**
+ * What the Electron shell needs from the booth services. `call` answers a request already
+ * validated with `BoothRequest`; `onEvent` returns a function that unsubscribes; `close` stops
+ * the booth and is safe to call twice.
+ */
+export interface BoothHost {
+  call(req: BoothRequest): Promise<unknown>;
+  onEvent(cb: (e: BoothEvent) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,20 @@
+// Electron main entry (out/main/index.js): the kiosk shell around the booth services.
+// `--config=<file>` selects the booth config file.
+import { join } from 'node:path';
+import { app } from 'electron';
+import { createBoothHost } from './booth-host.js';
+import { runKioskApp } from './kiosk-app.js';
+
+const configPath = app.commandLine.getSwitchValue('config');
+
+runKioskApp({
+  mainDir: import.meta.dirname,
+  createHost: () =>
+    createBoothHost({
+      appRoot: app.getAppPath(),
+      configPath: configPath === '' ? undefined : configPath,
+      // The kiosk reaches the booth over IPC; the unauthenticated HTTP bridge stays off. Without a
+      // config file the booth keeps its data in the app's per-user folder, not the working directory.
+      overrides: { bridge: { enabled: false }, ...(configPath === '' ? { dataDir: join(app.getPath('userData'), 'booth') } : {}) },
+    }),
+});

@@ -1,0 +1,23 @@
+// Sandboxed preload (built as CommonJS): exposes exactly `window.dualrec` and nothing else.
+// Results and events are `unknown` here: the kiosk's api module validates them.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { BoothRequest } from '../src/protocol/booth-api.js';
+import { IPC_CALL_CHANNEL as CALL_CHANNEL, IPC_EVENT_CHANNEL as EVENT_CHANNEL } from '../src/protocol/ipc-channels.js';
+
+const api = {
+  call(req: BoothRequest): Promise<unknown> {
+    return ipcRenderer.invoke(CALL_CHANNEL, req) as Promise<unknown>;
+  },
+  /** Subscribes to booth events; returns a function that unsubscribes. */
+  onEvent(cb: (event: unknown) => void): () => void {
+    const listener = (_e: IpcRendererEvent, event: unknown): void => {
+      cb(event);
+    };
+    ipcRenderer.on(EVENT_CHANNEL, listener);
+    return () => {
+      ipcRenderer.removeListener(EVENT_CHANNEL, listener);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('dualrec', api);

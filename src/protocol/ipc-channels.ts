@@ -1,0 +1,4 @@
+// Channel names of the Electron IPC between the kiosk preload and main. Kept free of imports so the
+// sandboxed preload can include them without bundling zod.
+export const IPC_CALL_CHANNEL = 'dualrec:call';
+export const IPC_EVENT_CHANNEL = 'dualrec:event';
