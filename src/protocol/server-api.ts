@@ -8,6 +8,10 @@ export const API_PREFIX = '/api/v1';
 /** Headers a booth sends with a segment upload. */
 export const SEGMENT_SHA256_HEADER = 'x-dualrec-sha256';
 
+/** GET /api/v1/health: the server answers and names its archive key. */
+export const HealthResponse = z.strictObject({ ok: z.literal(true), archiveKeyId: Sha256Hex });
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
 // ---- booth enrollment ----------------------------------------------------------------------
 
 export const EnrollRequest = z.strictObject({

@@ -5,6 +5,7 @@ import {
   API_PREFIX,
   EnrollResponse,
   FinishSessionResponse,
+  HealthResponse,
   SEGMENT_SHA256_HEADER,
   SegmentAck,
   SessionView,
@@ -45,6 +46,11 @@ export class ServerClient {
 
   setToken(token: string): void {
     this.token = token;
+  }
+
+  /** Checks that the server answers (no token needed). */
+  health(): Promise<z.infer<typeof HealthResponse>> {
+    return this.request('GET', '/health', HealthResponse, { auth: false });
   }
 
   enroll(req: EnrollRequest): Promise<z.infer<typeof EnrollResponse>> {

@@ -20,6 +20,9 @@ export interface SyncLoopEvents {
 
 type StepResult = 'worked' | 'waiting' | 'idle';
 
+/** How often an idle loop checks that the server still answers. */
+const HEALTH_EVERY_MS = 30_000;
+
 /**
  * Moves sealed sessions to the server: registers each session, uploads its segments in order,
  * stores each acknowledgement in the same transaction that marks the segment acknowledged, sends
@@ -33,6 +36,9 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
   private running = false;
   private closed = false;
   private failures = 0;
+  /** Set when a step talked to the server; `online` reflects only real exchanges. */
+  private contacted = false;
+  private lastContact = 0;
   private wake: (() => void) | null = null;
   private loopDone: Promise<void> = Promise.resolve();
 
@@ -72,10 +78,19 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     while (!this.closed) {
       let delay: number | null;
       try {
-        const r = await this.step();
+        this.contacted = false;
+        let r = await this.step();
+        if (r === 'idle' && Date.now() - this.lastContact > HEALTH_EVERY_MS) {
+          await this.client.health();
+          this.contacted = true;
+          r = 'waiting';
+        }
         this.failures = 0;
-        this.setStatus({ online: true, lastError: null });
-        delay = r === 'worked' ? 0 : r === 'waiting' ? this.opts.pollMs : null;
+        if (this.contacted) {
+          this.lastContact = Date.now();
+          this.setStatus({ online: true, lastError: null });
+        }
+        delay = r === 'worked' ? 0 : r === 'waiting' ? this.opts.pollMs : HEALTH_EVERY_MS;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         const online = err instanceof ServerRejectedError;
@@ -112,6 +127,7 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     const unregistered = await this.db.selectFrom('sessions').selectAll().where('server_registered', '=', 0).orderBy('created_at').executeTakeFirst();
     if (unregistered) {
       const keyWrap = KeyWrap.parse(JSON.parse(unregistered.key_wrap_json));
+      this.contacted = true;
       await this.client.createSession({ sessionId: unregistered.session_id, productId: unregistered.product_id, startedAt: unregistered.started_at, keyWrap });
       await this.db.updateTable('sessions').set({ server_registered: 1 }).where('session_id', '=', unregistered.session_id).execute();
       this.emit('change');
@@ -129,6 +145,7 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     if (seg) {
       const bytes = await readFile(join(this.vaultDir, seg.file));
       try {
+        this.contacted = true;
         const ack = await this.client.putSegment(seg.session_id, seg.seq, bytes, seg.cipher_sha256);
         if (ack.sha256 !== seg.cipher_sha256 || ack.link !== seg.link) {
           throw new IntegrityError('sync.ack_mismatch', `server acknowledged segment ${seg.seq} of ${seg.session_id} with a different hash or link`);
@@ -161,6 +178,7 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
       .executeTakeFirst();
     if (toFinish?.manifest_json && toFinish.signature) {
       const manifest = SessionManifest.parse(JSON.parse(toFinish.manifest_json));
+      this.contacted = true;
       await this.client.finish(toFinish.session_id, { manifest, signature: toFinish.signature });
       await this.db.updateTable('sessions').set({ server_finished: 1 }).where('session_id', '=', toFinish.session_id).execute();
       this.emit('change');
@@ -177,6 +195,7 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
       .execute();
     let changed = false;
     for (const s of awaiting) {
+      this.contacted = true;
       const view = await this.client.getSession(s.session_id);
       if (view.status === 'archived') {
         await this.db

@@ -7,6 +7,7 @@ import type { ServerDb } from '../db/schema.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { KeyProvider } from '../keys/key-provider.js';
 import { registerBoothRoutes } from './booth-routes.js';
+import { API_PREFIX, type HealthResponse } from '../../protocol/server-api.js';
 
 const JSON_BODY_LIMIT = 4 * 1024 * 1024;
 
@@ -30,7 +31,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
-  app.get('/healthz', async () => ({ ok: true, archiveKeyId: deps.keys.keyId }));
+  const health = async (): Promise<HealthResponse> => ({ ok: true, archiveKeyId: deps.keys.keyId });
+  app.get('/healthz', health);
+  app.get(`${API_PREFIX}/health`, health);
   registerBoothRoutes(app, deps);
   return app;
 }
