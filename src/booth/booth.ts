@@ -14,6 +14,7 @@ import type { BoothConfig } from './config.js';
 import { boothMigrations } from './db/migrations/index.js';
 import type { BoothDb } from './db/schema.js';
 import { loadOrCreateDeviceKey, readIdentity, saveIdentity, type BoothIdentity, type DeviceKey } from './identity.js';
+import { FaultReporter } from './faults/fault-reporter.js';
 import { SessionService } from './session-service.js';
 import { ServerClient } from './sync/server-client.js';
 import { SyncLoop } from './sync/sync-loop.js';
@@ -42,6 +43,7 @@ export class Booth extends EventEmitter<BoothEvents> {
     private readonly client: ServerClient,
     private readonly sessions: SessionService,
     private readonly sync: SyncLoop,
+    readonly faults: FaultReporter,
     private readonly log: Logger,
   ) {
     super();
@@ -63,7 +65,9 @@ export class Booth extends EventEmitter<BoothEvents> {
       let booth: Booth | null = null;
       const sessions = new SessionService(db, dirs, ffmpeg, config.capture, () => booth?.identity ?? null, deviceKey, log);
       const sync = new SyncLoop(db, dirs.vault, client, { pollMs: config.sync.pollMs, backoff: { baseMs: config.sync.backoffBaseMs, maxMs: config.sync.backoffMaxMs } }, log.child({ part: 'sync' }));
-      booth = new Booth(config, ffmpeg, db, deviceKey, identity, client, sessions, sync, log);
+      const faults = new FaultReporter();
+      booth = new Booth(config, ffmpeg, db, deviceKey, identity, client, sessions, sync, faults, log);
+      faults.on('change', () => booth.changed());
       sessions.on('change', () => booth.changed());
       sessions.on('sealed', () => sync.kick());
       sync.on('change', () => booth.changed());
@@ -118,6 +122,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       captureSource: this.captureSource(),
       session: await this.sessions.view(),
       sync: { online: sync.online, pendingSegments: Number(pending.n), lastError: sync.lastError },
+      faults: this.faults.active(),
     };
   }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoTime, SessionId } from './ids.js';
 import { ProductId } from './server-api.js';
+import { Fault } from './faults.js';
 
 /**
  * The kiosk <-> booth API. The same typed messages travel over Electron IPC (preload) and, in
@@ -43,6 +44,8 @@ export const BoothState = z.strictObject({
     pendingSegments: z.number().int(),
     lastError: z.string().nullable(),
   }),
+  /** Active faults, most severe first. */
+  faults: z.array(Fault),
 });
 export type BoothState = z.infer<typeof BoothState>;
 

@@ -3,3 +3,4 @@ export * from './envelope.js';
 export * from './errors.js';
 export * from './server-api.js';
 export * from './booth-api.js';
+export * from './faults.js';

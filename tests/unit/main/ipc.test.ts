@@ -19,6 +19,7 @@ const STATE: BoothState = {
   captureSource: 'fake',
   session: null,
   sync: { online: true, pendingSegments: 0, lastError: null },
+  faults: [],
 };
 
 class FakeHost implements BoothHost {
