@@ -4,6 +4,9 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DependencyError } from '../core/errors.js';
+import { capturePlatform, featuresFromLists, type CapturePlatform, type FeatureReport, type FfmpegLists } from './ffmpeg-lists.js';
+
+export { FFMPEG_FEATURES, type CapturePlatform, type FeatureNeed, type FeatureReport, type FfmpegFeature } from './ffmpeg-lists.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -74,4 +77,24 @@ export async function resolveFfmpeg(configured?: string | null): Promise<FfmpegI
     'ffmpeg.missing',
     'no ffmpeg found: set ffmpegPath in the config, install ffmpeg (Debian: apt-get install ffmpeg), or reinstall @ffmpeg-installer/ffmpeg',
   );
+}
+
+async function listing(ffmpeg: string, flag: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(ffmpeg, ['-hide_banner', flag], { timeout: 10_000, maxBuffer: 4 * 1024 * 1024 });
+    return stdout;
+  } catch (cause) {
+    throw new DependencyError('ffmpeg.broken', `ffmpeg at ${ffmpeg} fails to list ${flag}: ${String(cause)}`, undefined, { cause });
+  }
+}
+
+/**
+ * Which of the features dualrec uses the chosen binary has (input devices, encoders, muxers,
+ * filters), and which of the platform's needs it misses. Runs the binary four times (~0.1 s).
+ * Throws DependencyError when a listing fails. Platforms dualrec does not capture on are checked as linux.
+ */
+export async function ffmpegFeatures(info: FfmpegInfo, platform: CapturePlatform = capturePlatform() ?? 'linux'): Promise<FeatureReport> {
+  const [devices, muxers, encoders, filters] = await Promise.all(['-devices', '-muxers', '-encoders', '-filters'].map((f) => listing(info.ffmpeg, f)));
+  const lists: FfmpegLists = { devices: devices!, muxers: muxers!, encoders: encoders!, filters: filters! };
+  return featuresFromLists(lists, platform);
 }
