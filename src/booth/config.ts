@@ -2,12 +2,35 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, ValidationError } from '../core/errors.js';
+import { DEVICE_CHOICE_PATTERN } from './capture/devices/device-id.js';
+import type { DeviceChoice } from './capture/devices/types.js';
+
+/** `fake`, `none` or a device id as `dualrec doctor` lists it (`<backend>:<name>`). */
+const deviceChoice = (field: string) =>
+  z
+    .string()
+    .regex(DEVICE_CHOICE_PATTERN, `${field} must be fake, none or a device id such as v4l2:/dev/video0 (see dualrec doctor)`)
+    .transform((s) => s as DeviceChoice);
+const screenChoice = z
+  .string()
+  .refine((s) => s === 'auto' || s === 'x11' || DEVICE_CHOICE_PATTERN.test(s), 'capture.screen must be auto, x11, none, fake or a device id such as x11grab::0.0 (see dualrec doctor)')
+  .transform((s) => s as 'auto' | 'x11' | DeviceChoice);
 
 export const CaptureConfig = z.strictObject({
   /** `fake`: lavfi test pattern + tone (demo, tests). Real devices arrive with the capture engine (issue 3). */
   source: z.literal('fake').default('fake'),
-  /** Screen capture: `auto` grabs the X display in $DISPLAY when there is one; `none` records the camera only. */
-  screen: z.enum(['auto', 'x11', 'none']).default('auto'),
+  /**
+   * Screen capture: `auto` grabs the X display in $DISPLAY when there is one (Windows: gdigrab
+   * desktop; macOS: Capture screen 0); `none` records the camera only; `fake` SMPTE bars; or a
+   * device id (`x11grab::0.0`, `gdigrab:desktop`, `ddagrab:0`, `avfoundation:Capture screen 0`).
+   */
+  screen: screenChoice.default('auto'),
+  /** Camera: `fake` (test pattern), `none`, or a device id (`v4l2:/dev/video0`, `dshow:Integrated Camera`, `avfoundation:FaceTime HD Camera`). */
+  camera: deviceChoice('capture.camera').default('fake'),
+  /** Microphone: `fake` (tone), `none`, or a device id (`pulse:default`, `alsa:plughw:CARD=PCH,DEV=0`, `dshow:Microphone (USB Audio)`). */
+  mic: deviceChoice('capture.mic').default('fake'),
+  /** What the camera delivers (`mjpeg`, `yuyv422`, ...); default: the device's choice. */
+  cameraFormat: z.string().regex(/^[a-z0-9_]+$/, 'capture.cameraFormat must be an FFmpeg pixel format or mjpeg').optional(),
   /** X display to grab (e.g. `:0`); default: $DISPLAY. */
   display: z.string().regex(/^[A-Za-z0-9.-]*:\d+(\.\d+)?$/, 'capture.display must look like :0 or host:0.0').optional(),
   segmentSeconds: z.number().min(1).max(60).default(4),
