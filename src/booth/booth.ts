@@ -14,10 +14,16 @@ import type { BoothConfig } from './config.js';
 import { boothMigrations } from './db/migrations/index.js';
 import type { BoothDb } from './db/schema.js';
 import { loadOrCreateDeviceKey, readIdentity, saveIdentity, type BoothIdentity, type DeviceKey } from './identity.js';
+import { buildStatusReport } from './faults/booth-status.js';
 import { FaultReporter } from './faults/fault-reporter.js';
+import { SqliteFaultStore } from './faults/fault-store.js';
 import { SessionService } from './session-service.js';
 import { ServerClient } from './sync/server-client.js';
+import { StatusReporter } from './sync/status-reporter.js';
 import { SyncLoop } from './sync/sync-loop.js';
+import { DiskGuard } from './vault/disk-guard.js';
+import { Purger } from './vault/purger.js';
+import { SegmentStore } from './vault/segment-store.js';
 
 export interface BoothEvents {
   event: [BoothEvent];
@@ -33,6 +39,8 @@ export class Booth extends EventEmitter<BoothEvents> {
   private enrollTimer: NodeJS.Timeout | null = null;
   private stateTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Vault parts (disk guard, purger, segment rows), set by create(). */
+  private vault: { guard: DiskGuard; purger: Purger; segments: SegmentStore } | null = null;
 
   private constructor(
     readonly config: BoothConfig,
@@ -63,16 +71,40 @@ export class Booth extends EventEmitter<BoothEvents> {
       const identity = await readIdentity(db);
       const client = new ServerClient(identity?.serverUrl ?? config.server.url, identity?.token ?? null);
       let booth: Booth | null = null;
-      const sessions = new SessionService(db, dirs, ffmpeg, config.capture, () => booth?.identity ?? null, deviceKey, log);
-      const sync = new SyncLoop(db, dirs.vault, client, { pollMs: config.sync.pollMs, backoff: { baseMs: config.sync.backoffBaseMs, maxMs: config.sync.backoffMaxMs } }, log.child({ part: 'sync' }));
-      const faults = new FaultReporter();
+      const faults = new FaultReporter(new SqliteFaultStore(db), log.child({ part: 'faults' }));
+      await faults.load();
+      const segments = new SegmentStore(db);
+      const v = config.vault;
+      const floors = { warnBytes: v.warnFreeBytes, refuseBytes: v.refuseFreeBytes, stopBytes: v.stopFreeBytes };
+      const guard = new DiskGuard({ dataDir: config.dataDir, spoolDir: dirs.spool, quotaBytes: v.quotaBytes, floors, checkEveryMs: v.checkEveryMs }, segments, faults, log.child({ part: 'disk' }));
+      const purger = new Purger(db, segments, { vaultDir: dirs.vault, spoolDir: dirs.spool, retentionMs: v.retentionHours * 3_600_000, everyMs: v.purgeEveryMs }, log.child({ part: 'purge' }));
+      const reporter = new StatusReporter(client, new SqliteFaultStore(db), () => buildStatusReport(db, segments, guard.status, faults.active().length), config.sync.statusEveryMs, log.child({ part: 'report' }));
+      const sessions = new SessionService(db, dirs, ffmpeg, config.capture, () => booth?.identity ?? null, deviceKey, log, guard);
+      const c = config.sync;
+      const syncOpts = {
+        pollMs: c.pollMs,
+        backoff: { baseMs: c.backoffBaseMs, maxMs: c.backoffMaxMs },
+        parallelSessions: c.parallelSessions,
+        maxBytesPerSec: c.maxBytesPerSec,
+        uploadFailingAfterMs: c.uploadFailingAfterSec * 1000,
+      };
+      const sync = new SyncLoop(db, dirs.vault, client, syncOpts, faults, log.child({ part: 'sync' }), reporter);
       booth = new Booth(config, ffmpeg, db, deviceKey, identity, client, sessions, sync, faults, log);
-      faults.on('change', () => booth.changed());
+      booth.vault = { guard, purger, segments };
+      faults.on('change', () => {
+        booth.changed();
+        faults.flush().then(() => sync.reportNow(), (err: unknown) => log.error({ err }, 'cannot flush faults'));
+      });
+      sessions.on('sealed', () => {
+        guard.check().then(undefined, (err: unknown) => log.error({ err }, 'disk check failed'));
+      });
+      guard.start();
       sessions.on('change', () => booth.changed());
       sessions.on('sealed', () => sync.kick());
       sync.on('change', () => booth.changed());
       if (identity) {
         await sessions.recoverInterrupted();
+        purger.start();
         sync.start();
       } else {
         await booth.enrollWithRetry(0);
@@ -114,14 +146,14 @@ export class Booth extends EventEmitter<BoothEvents> {
   }
 
   async state(): Promise<BoothState> {
-    const pending = await this.db.selectFrom('segments').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'sealed').executeTakeFirstOrThrow();
+    const backlog = await (this.vault?.segments ?? new SegmentStore(this.db)).backlog();
     const sync = this.sync.state;
     return {
       boothName: this.config.name,
       boothId: this.boothId,
       captureSource: this.captureSource(),
       session: await this.sessions.view(),
-      sync: { online: sync.online, pendingSegments: Number(pending.n), lastError: sync.lastError },
+      sync: { online: sync.online, pendingSegments: backlog.segments, lastError: sync.lastError },
       faults: this.faults.active(),
     };
   }
@@ -148,6 +180,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       this.identity = identity;
       this.client.setToken(res.token);
       this.log.info({ boothId: res.boothId }, 'booth enrolled');
+      this.vault?.purger.start();
       this.sync.start();
       this.changed();
     } catch (err) {
@@ -178,8 +211,11 @@ export class Booth extends EventEmitter<BoothEvents> {
     if (this.enrollTimer) clearTimeout(this.enrollTimer);
     if (this.stateTimer) clearTimeout(this.stateTimer);
     await this.bridge?.close();
+    this.vault?.guard.close();
+    this.vault?.purger.close();
     await this.sessions.close();
     await this.sync.close();
+    await this.faults.flush();
     await this.db.destroy();
   }
 }

@@ -69,8 +69,39 @@ export const BoothConfig = z.strictObject({
       pollMs: z.number().int().min(50).max(60_000).default(1000),
       backoffBaseMs: z.number().int().min(10).default(500),
       backoffMaxMs: z.number().int().min(100).default(60_000),
+      /** Sessions uploaded in parallel; segments of one session always go in order. */
+      parallelSessions: z.number().int().min(1).max(16).default(2),
+      /** Bandwidth cap for segment uploads over all sessions together, bytes/s; null: no cap. */
+      maxBytesPerSec: z.number().int().min(1024, 'sync.maxBytesPerSec must be at least 1024').nullable().default(null),
+      /** Raise `upload.failing` when no upload has succeeded for this long while there is work, s. */
+      uploadFailingAfterSec: z.number().min(1).max(86_400).default(600),
+      /** How often the booth reports its status (backlog, disk) to the server, ms. */
+      statusEveryMs: z.number().int().min(200).max(3_600_000).default(60_000),
     })
     .prefault({}),
+  /** Disk policy of the vault (sealed segments + spool). Floors compare with the headroom: min(free space, quota left). */
+  vault: z
+    .strictObject({
+      /** Most bytes the vault may hold (sealed, not yet purged); null: bounded by free space only. */
+      quotaBytes: z.number().int().min(1).nullable().default(null),
+      /** Below this headroom staff and the centre are warned (`disk.nearly_full`). */
+      warnFreeBytes: z.number().int().min(0).default(2 * 1024 ** 3),
+      /** Below this no new session may start. */
+      refuseFreeBytes: z.number().int().min(0).default(1024 ** 3),
+      /** Below this the current session is stopped (its sealed part is kept) and `disk.full` raised. */
+      stopFreeBytes: z.number().int().min(0).default(256 * 1024 ** 2),
+      /** How long acknowledged segments stay on the booth before they are purged, hours. */
+      retentionHours: z.number().min(0).max(24 * 3650).default(24 * 7),
+      /** How often the disk is checked, ms (faults must appear within seconds). */
+      checkEveryMs: z.number().int().min(100).max(60_000).default(2000),
+      /** How often purgeable segments are looked for, ms. */
+      purgeEveryMs: z.number().int().min(100).max(86_400_000).default(10 * 60_000),
+    })
+    .prefault({})
+    .superRefine((v, ctx) => {
+      if (v.refuseFreeBytes > v.warnFreeBytes) ctx.addIssue({ code: 'custom', path: ['refuseFreeBytes'], message: 'must not exceed vault.warnFreeBytes' });
+      if (v.stopFreeBytes > v.refuseFreeBytes) ctx.addIssue({ code: 'custom', path: ['stopFreeBytes'], message: 'must not exceed vault.refuseFreeBytes' });
+    }),
 });
 export type BoothConfig = z.infer<typeof BoothConfig>;
 export type BoothConfigInput = z.input<typeof BoothConfig>;

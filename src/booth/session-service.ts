@@ -15,6 +15,7 @@ import { Recorder, type RecorderExit } from './capture/recorder.js';
 import type { CaptureConfig } from './config.js';
 import type { BoothDb } from './db/schema.js';
 import type { BoothIdentity, DeviceKey } from './identity.js';
+import type { SessionGuard } from './vault/disk-guard.js';
 import { SessionSealer } from './vault/sealer.js';
 
 interface ActiveSession {
@@ -47,8 +48,14 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     private readonly identity: () => BoothIdentity | null,
     private readonly deviceKey: DeviceKey,
     private readonly log: Logger,
+    /** The vault's disk guard: refuses new sessions and stops the current one when the disk is full. */
+    private readonly guard: SessionGuard | null = null,
   ) {
     super();
+    guard?.on('emergencyStop', (reason) => {
+      const active = this.active;
+      if (active) this.endActive(active, 'emergency-stop', reason).catch((err: unknown) => this.log.error({ err, sessionId: active.sessionId }, 'emergency stop failed'));
+    });
   }
 
   /**
@@ -67,6 +74,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   async start(productId: string): Promise<{ sessionId: string }> {
     const id = this.identity();
     if (!id) throw new ConflictError('booth.not_enrolled', 'this booth is not enrolled with a server yet, so recordings cannot be sealed for the archive');
+    await this.guard?.assertCanStart();
     if (this.active) throw new ConflictError('session.already_active', `session ${this.active.sessionId} is still ${this.active.phase}; stop it first`);
     const display = this.displayToGrab();
     const sessionId = randomUUID();

@@ -19,6 +19,10 @@ export const FaultKind = z.enum([
   'upload.failing',
   'clock.skew',
   'key.missing',
+  /** A sealed segment on the booth's disk no longer matches its recorded hash (or is gone): quarantined, not uploaded. */
+  'segment.corrupted',
+  /** The server rejected a segment permanently (4xx): quarantined instead of retried forever. */
+  'segment.rejected',
 ]);
 export type FaultKind = z.infer<typeof FaultKind>;
 
@@ -37,3 +41,7 @@ export const Fault = z.strictObject({
   count: z.number().int().min(1),
 });
 export type Fault = z.infer<typeof Fault>;
+
+/** A fault as reported to the server: its latest state, and when it was cleared (null while active). */
+export const FaultReport = Fault.extend({ clearedAt: IsoTime.nullable() });
+export type FaultReport = z.infer<typeof FaultReport>;

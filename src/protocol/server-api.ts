@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Base64, BoothId, IsoTime, SegmentSeq, SessionId, Sha256Hex } from './ids.js';
 import { KeyWrap, SessionManifest } from './envelope.js';
+import { FaultReport } from './faults.js';
 
 /** Version prefix of every server route. */
 export const API_PREFIX = '/api/v1';
@@ -96,3 +97,41 @@ export const FinishSessionResponse = z.strictObject({
   status: SessionStatus,
 });
 export type FinishSessionResponse = z.infer<typeof FinishSessionResponse>;
+
+// ---- booth faults and status --------------------------------------------------------------
+
+/** POST /api/v1/booth/faults: faults raised, repeated or cleared since the last delivery. */
+export const FaultReportRequest = z.strictObject({
+  faults: z.array(FaultReport).min(1, 'faults must list at least one fault').max(500, 'at most 500 faults per report'),
+});
+export type FaultReportRequest = z.infer<typeof FaultReportRequest>;
+
+export const FaultReportResponse = z.strictObject({ accepted: z.number().int().min(0) });
+export type FaultReportResponse = z.infer<typeof FaultReportResponse>;
+
+/** POST /api/v1/booth/status: the booth's periodic health report. */
+export const BoothStatusReport = z.strictObject({
+  at: IsoTime,
+  backlog: z.strictObject({
+    /** Segments on the booth the server has not confirmed (including quarantined ones). */
+    segments: z.number().int().min(0),
+    bytes: z.number().int().min(0),
+    quarantined: z.number().int().min(0),
+    /** Seal time of the oldest unconfirmed segment. */
+    oldestUnconfirmedAt: IsoTime.nullable(),
+    oldestUnconfirmedAgeSec: z.number().min(0).nullable(),
+  }),
+  disk: z.strictObject({
+    freeBytes: z.number().int().min(0).nullable(),
+    vaultBytes: z.number().int().min(0),
+    quotaBytes: z.number().int().min(0).nullable(),
+    level: z.enum(['ok', 'warn', 'refuse', 'stop', 'unknown']),
+  }),
+  /** The session recording now, if any. */
+  recordingSessionId: SessionId.nullable(),
+  activeFaults: z.number().int().min(0),
+});
+export type BoothStatusReport = z.infer<typeof BoothStatusReport>;
+
+export const BoothStatusResponse = z.strictObject({ receivedAt: IsoTime });
+export type BoothStatusResponse = z.infer<typeof BoothStatusResponse>;

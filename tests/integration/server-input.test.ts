@@ -52,7 +52,7 @@ const json = (v: unknown) => ({ body: typeof v === 'string' ? v : JSON.stringify
 async function snapshot(): Promise<string> {
   const db = server.archive.db;
   const counts = await Promise.all(
-    (['booths', 'sessions', 'segments', 'jobs', 'enrollment_codes'] as const).map(async (t) => {
+    (['booths', 'sessions', 'segments', 'jobs', 'enrollment_codes', 'booth_faults', 'booth_status'] as const).map(async (t) => {
       const r = await db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return `${t}=${r.n}`;
     }),
@@ -238,5 +238,39 @@ describe('server input validation', () => {
     await expectRejected(finish(manifest, forged), 422, 'manifest.bad_signature', /does not verify with the booth's key/);
     await expectRejected(finish(manifest, signManifest(manifest, deviceKey)), 409, 'manifest.segments_missing', /has 1 of the 2 segments/);
     await expectRejected(finish({ ...manifest, sessionId: randomUUID() }, signManifest(manifest, deviceKey)), 400, 'manifest.mismatch', /another session/);
+  });
+});
+
+describe('booth fault and status reports', () => {
+  const fault = { kind: 'disk.nearly_full', severity: 'warning', message: '1.2 GiB left', sessionId: null, since: new Date().toISOString(), lastSeen: new Date().toISOString(), count: 1, clearedAt: null };
+  const status = {
+    at: new Date().toISOString(),
+    backlog: { segments: 2, bytes: 2048, quarantined: 0, oldestUnconfirmedAt: new Date().toISOString(), oldestUnconfirmedAgeSec: 3 },
+    disk: { freeBytes: 10_000_000, vaultBytes: 2048, quotaBytes: null, level: 'ok' },
+    recordingSessionId: null,
+    activeFaults: 1,
+  };
+
+  it('records a fault report once, however often it is re-sent, and the latest status', async () => {
+    const a = await call('POST', '/api/v1/booth/faults', json({ faults: [fault] }));
+    expect(a.status, JSON.stringify(a.body)).toBe(200);
+    expect(a.body).toEqual({ accepted: 1 });
+    expect((await call('POST', '/api/v1/booth/faults', json({ faults: [fault] }))).body).toEqual({ accepted: 0 });
+    const cleared = await call('POST', '/api/v1/booth/faults', json({ faults: [{ ...fault, clearedAt: new Date().toISOString() }] }));
+    expect(cleared.body).toEqual({ accepted: 1 });
+    const s = await call('POST', '/api/v1/booth/status', json(status));
+    expect(s.status).toBe(200);
+    expect(s.body.receivedAt).toEqual(expect.any(String));
+  });
+
+  it('rejects malformed fault and status reports, naming the field, and changes nothing', async () => {
+    await expectRejected(call('POST', '/api/v1/booth/faults', json({ faults: [{ ...fault, kind: 'disk.on_fire' }] })), 400, 'request.invalid', /faults\.0\.kind/);
+    await expectRejected(call('POST', '/api/v1/booth/faults', json({ faults: [{ ...fault, count: 0 }] })), 400, 'request.invalid', /faults\.0\.count/);
+    await expectRejected(call('POST', '/api/v1/booth/faults', json({ faults: [] })), 400, 'request.invalid', /faults: faults must list at least one fault/);
+    await expectRejected(call('POST', '/api/v1/booth/faults', json({ faults: [{ ...fault, extra: true }] })), 400, 'request.invalid', /extra/);
+    await expectRejected(call('POST', '/api/v1/booth/faults', { ...json({ faults: [fault] }), auth: false }), 401, 'auth.missing', /needs a booth token/);
+    await expectRejected(call('POST', '/api/v1/booth/status', json({ ...status, backlog: { ...status.backlog, segments: -1 } })), 400, 'request.invalid', /backlog\.segments/);
+    await expectRejected(call('POST', '/api/v1/booth/status', json({ ...status, disk: { ...status.disk, level: 'fine' } })), 400, 'request.invalid', /disk\.level/);
+    await expectRejected(call('POST', '/api/v1/booth/status', json('{"at": ')), 400, 'request.malformed_json', /not valid JSON/);
   });
 });

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { StoredSegmentState } from '../../core/segment-machine.js';
 
 /** Booth database (SQLite, WAL). Row types as stored; read-backs are validated where they cross a boundary. */
 export interface BoothDb {
@@ -47,9 +48,27 @@ export interface BoothDb {
     ack_segment_id: string | null;
     ack_sha256: string | null;
     ack_at: string | null;
+    next_attempt_at: string | null;
     sealed_at: string;
+    state_changed_at: string;
+    purged_at: string | null;
+  };
+  /** Faults raised on this booth, kept until the server has the latest version (then cleared ones are deleted). */
+  faults: {
+    kind: string;
+    /** The session id, or '' for booth-wide faults (part of the primary key). */
+    session_key: string;
+    severity: string;
+    message: string;
+    session_id: string | null;
+    since: string;
+    last_seen: string;
+    count: number;
+    cleared_at: string | null;
+    version: number;
+    delivered_version: Generated<number>;
   };
 }
 
-/** Segment lifecycle on the booth. Issue 4 adds uploading, purged, failed and quarantined. */
-export type SegmentState = 'sealed' | 'acknowledged';
+/** Segment lifecycle on the booth (rules in src/core/segment-machine.ts). */
+export type SegmentState = StoredSegmentState;

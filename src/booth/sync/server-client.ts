@@ -3,16 +3,21 @@ import { DualrecError, describeIssues } from '../../core/errors.js';
 import { ErrorBody } from '../../protocol/errors.js';
 import {
   API_PREFIX,
+  BoothStatusResponse,
   EnrollResponse,
+  FaultReportResponse,
   FinishSessionResponse,
   HealthResponse,
   SEGMENT_SHA256_HEADER,
   SegmentAck,
   SessionView,
+  type BoothStatusReport,
   type CreateSessionRequest,
+  type FaultReportRequest,
   type EnrollRequest,
   type FinishSessionRequest,
 } from '../../protocol/server-api.js';
+import type { Throttle } from './throttle.js';
 
 /** The server answered with an error status. `status` and `code` come from the response. */
 export class ServerRejectedError extends DualrecError {
@@ -65,11 +70,24 @@ export class ServerClient {
     return this.request('GET', `/sessions/${encodeURIComponent(sessionId)}`, SessionView, {});
   }
 
-  putSegment(sessionId: string, seq: number, bytes: Uint8Array, sha256: string): Promise<z.infer<typeof SegmentAck>> {
+  /** Uploads one sealed segment; with a throttle the body is paced to its bandwidth cap. */
+  putSegment(sessionId: string, seq: number, bytes: Uint8Array, sha256: string, throttle?: Throttle | null): Promise<z.infer<typeof SegmentAck>> {
     return this.request('PUT', `/sessions/${encodeURIComponent(sessionId)}/segments/${seq}`, SegmentAck, {
-      body: bytes,
-      headers: { 'content-type': 'application/octet-stream', [SEGMENT_SHA256_HEADER]: sha256 },
+      body: throttle ? throttle.body(bytes) : bytes,
+      // A capped upload may take longer than the default timeout: allow twice its paced time on top.
+      timeoutMs: throttle ? this.timeoutMs + Math.ceil((bytes.length / throttle.bytesPerSec) * 2000) : this.timeoutMs,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length), [SEGMENT_SHA256_HEADER]: sha256 },
     });
+  }
+
+  /** Sends faults raised or cleared since the last delivery. */
+  reportFaults(req: FaultReportRequest): Promise<z.infer<typeof FaultReportResponse>> {
+    return this.request('POST', '/booth/faults', FaultReportResponse, { json: req });
+  }
+
+  /** Sends the booth's periodic status (backlog, disk). */
+  reportStatus(req: BoothStatusReport): Promise<z.infer<typeof BoothStatusResponse>> {
+    return this.request('POST', '/booth/status', BoothStatusResponse, { json: req });
   }
 
   finish(sessionId: string, req: FinishSessionRequest): Promise<z.infer<typeof FinishSessionResponse>> {
@@ -80,7 +98,7 @@ export class ServerClient {
     method: string,
     path: string,
     schema: S,
-    opts: { json?: unknown; body?: Uint8Array; headers?: Record<string, string>; auth?: boolean },
+    opts: { json?: unknown; body?: Uint8Array | ReadableStream<Uint8Array>; headers?: Record<string, string>; auth?: boolean; timeoutMs?: number },
   ): Promise<z.infer<S>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.auth !== false) {
@@ -97,11 +115,18 @@ export class ServerClient {
     const url = `${this.baseUrl.replace(/\/$/, '')}${API_PREFIX}${path}`;
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      const init: RequestInit & { duplex?: 'half' } = { method, headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs) };
+      if (body instanceof ReadableStream) init.duplex = 'half';
+      res = await fetch(url, init);
     } catch (cause) {
       throw new ServerUnreachableError('server.unreachable', `cannot reach the server at ${this.baseUrl}: ${(cause as Error).message}`, undefined, { cause });
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (cause) {
+      throw new ServerUnreachableError('server.unreachable', `the connection to ${this.baseUrl} broke during ${method} ${path}: ${(cause as Error).message}`, undefined, { cause });
+    }
     let data: unknown;
     try {
       data = text ? JSON.parse(text) : null;

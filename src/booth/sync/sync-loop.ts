@@ -1,13 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { backoffDelay, type BackoffOptions } from '../../core/backoff.js';
-import { IntegrityError } from '../../core/errors.js';
 import { KeyWrap, SessionManifest } from '../../protocol/envelope.js';
 import type { Logger } from '../../platform/log.js';
 import type { BoothDb } from '../db/schema.js';
+import type { FaultSink } from '../faults/fault-reporter.js';
+import { SegmentStore } from '../vault/segment-store.js';
+import { SegmentUploader } from './segment-uploader.js';
 import { ServerRejectedError, type ServerClient } from './server-client.js';
+import type { StatusReporter } from './status-reporter.js';
+import { Throttle } from './throttle.js';
 
 export interface SyncStatus {
   online: boolean;
@@ -18,38 +20,71 @@ export interface SyncLoopEvents {
   change: [];
 }
 
-type StepResult = 'worked' | 'waiting' | 'idle';
+export interface SyncOptions {
+  pollMs: number;
+  backoff: BackoffOptions;
+  /** Sessions worked on at the same time (segments of one session always go in order). */
+  parallelSessions: number;
+  /** Bandwidth cap over all uploads, bytes/s; null: none. */
+  maxBytesPerSec: number | null;
+  /** Raise `upload.failing` when the server exchanges have failed for this long, ms. */
+  uploadFailingAfterMs: number;
+}
+
+type SessionRow = BoothDb['sessions'];
+
+/** The next thing to do for one session. */
+type Action =
+  | { kind: 'register'; session: SessionRow }
+  | { kind: 'upload'; session: SessionRow; segment: NonNullable<Awaited<ReturnType<SegmentStore['nextUnconfirmed']>>> }
+  | { kind: 'finish'; session: SessionRow }
+  | { kind: 'poll'; session: SessionRow };
+
+interface LaneBackoff {
+  failures: number;
+  notBefore: number;
+}
 
 /** How often an idle loop checks that the server still answers. */
 const HEALTH_EVERY_MS = 30_000;
 
 /**
- * Moves sealed sessions to the server: registers each session, uploads its segments in order,
- * stores each acknowledgement in the same transaction that marks the segment acknowledged, sends
- * the signed manifest once every segment is acknowledged, then polls until the archive reports the
- * session archived or failed. All progress lives in SQLite, so a restart resumes where it stopped.
- * Failures back off exponentially with jitter; `kick()` wakes it when new work arrives.
+ * Moves sealed sessions to the server, one lane per session: register the session, upload its
+ * segments strictly in order, send the signed manifest once every segment is acknowledged, then
+ * poll until the archive reports it archived or failed. Up to `parallelSessions` lanes run at
+ * once; a lane that fails backs off on its own (exponential, full jitter) without holding up the
+ * others. Every step is a state change in SQLite, so a restart resumes where it stopped; a segment
+ * whose upload was cut off is sent again and the server answers with the same acknowledgement.
+ * A session whose next segment is quarantined waits for an operator; the others go on.
  */
 export class SyncLoop extends EventEmitter<SyncLoopEvents> {
   private status: SyncStatus = { online: false, lastError: null };
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private closed = false;
-  private failures = 0;
-  /** Set when a step talked to the server; `online` reflects only real exchanges. */
-  private contacted = false;
   private lastContact = 0;
+  /** When server exchanges started failing without any success since; null while they work. */
+  private failingSince: number | null = null;
+  private readonly lanes = new Map<string, LaneBackoff>();
+  private readonly lastPoll = new Map<string, number>();
   private wake: (() => void) | null = null;
   private loopDone: Promise<void> = Promise.resolve();
+  private readonly segments: SegmentStore;
+  private readonly uploader: SegmentUploader;
 
   constructor(
     private readonly db: Kysely<BoothDb>,
-    private readonly vaultDir: string,
+    vaultDir: string,
     private readonly client: ServerClient,
-    private readonly opts: { pollMs: number; backoff: BackoffOptions },
+    private readonly opts: SyncOptions,
+    private readonly faults: FaultSink,
     private readonly log: Logger,
+    private readonly reporter: StatusReporter | null = null,
   ) {
     super();
+    this.segments = new SegmentStore(db);
+    const throttle = opts.maxBytesPerSec ? new Throttle(opts.maxBytesPerSec) : null;
+    this.uploader = new SegmentUploader(this.segments, vaultDir, client, faults, throttle, log);
   }
 
   get state(): SyncStatus {
@@ -60,6 +95,12 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     if (this.running || this.closed) return;
     this.running = true;
     this.loopDone = this.loop();
+    this.reporter?.start();
+  }
+
+  /** Sends faults (and the status when due) now, e.g. after a fault changed. */
+  reportNow(): void {
+    if (this.running) this.reporter?.kick();
   }
 
   /** Wakes the loop now (new segment sealed, session ended). */
@@ -67,36 +108,24 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     this.wake?.();
   }
 
+  /** Stops after the current step. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.kick();
     await this.loopDone;
+    await this.reporter?.close();
   }
 
   private async loop(): Promise<void> {
     while (!this.closed) {
       let delay: number | null;
       try {
-        this.contacted = false;
-        let r = await this.step();
-        if (r === 'idle' && Date.now() - this.lastContact > HEALTH_EVERY_MS) {
-          await this.client.health();
-          this.contacted = true;
-          r = 'waiting';
-        }
-        this.failures = 0;
-        if (this.contacted) {
-          this.lastContact = Date.now();
-          this.setStatus({ online: true, lastError: null });
-        }
-        delay = r === 'worked' ? 0 : r === 'waiting' ? this.opts.pollMs : HEALTH_EVERY_MS;
+        delay = await this.step();
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const online = err instanceof ServerRejectedError;
-        this.setStatus({ online, lastError: message });
-        delay = backoffDelay(this.failures++, this.opts.backoff);
-        this.log.warn({ err: message, retryInMs: delay }, 'sync step failed');
+        // Only reading the local database can fail here; lanes handle their own errors.
+        this.log.error({ err }, 'sync planning failed');
+        delay = this.opts.backoff.maxMs;
       }
       if (delay !== 0) await this.sleep(delay);
     }
@@ -122,102 +151,139 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     }
   }
 
-  /** Does the next unit of work. */
-  private async step(): Promise<StepResult> {
-    const unregistered = await this.db.selectFrom('sessions').selectAll().where('server_registered', '=', 0).orderBy('created_at').executeTakeFirst();
-    if (unregistered) {
-      const keyWrap = KeyWrap.parse(JSON.parse(unregistered.key_wrap_json));
-      this.contacted = true;
-      await this.client.createSession({ sessionId: unregistered.session_id, productId: unregistered.product_id, startedAt: unregistered.started_at, keyWrap });
-      await this.db.updateTable('sessions').set({ server_registered: 1 }).where('session_id', '=', unregistered.session_id).execute();
-      this.emit('change');
-      return 'worked';
+  /** Runs one round of lanes; returns how long to wait before the next round (0: at once). */
+  private async step(): Promise<number> {
+    const now = Date.now();
+    const { actions, nextAt, polling } = await this.plan(now);
+    const work = actions.filter((a) => a.kind !== 'poll').slice(0, this.opts.parallelSessions);
+    const batch = work.length > 0 ? work : actions;
+    if (batch.length === 0) {
+      if (now - this.lastContact > HEALTH_EVERY_MS) await this.runLane(null, () => this.client.health().then(() => false));
+      const waits = [nextAt - now, polling ? this.opts.pollMs : HEALTH_EVERY_MS].filter((x) => x > 0);
+      return Math.max(10, Math.min(...waits));
     }
+    const results = await Promise.all(batch.map((a) => this.runLane(a.session.session_id, () => this.act(a))));
+    if (results.some((r) => r)) this.emit('change');
+    return work.length > 0 ? 0 : Math.max(10, Math.min(this.opts.pollMs, nextAt - Date.now()));
+  }
 
-    const seg = await this.db
-      .selectFrom('segments')
-      .innerJoin('sessions', 'sessions.session_id', 'segments.session_id')
-      .selectAll('segments')
-      .where('segments.state', '=', 'sealed')
-      .orderBy('sessions.created_at')
-      .orderBy('segments.seq')
-      .executeTakeFirst();
-    if (seg) {
-      const bytes = await readFile(join(this.vaultDir, seg.file));
-      try {
-        this.contacted = true;
-        const ack = await this.client.putSegment(seg.session_id, seg.seq, bytes, seg.cipher_sha256);
-        if (ack.sha256 !== seg.cipher_sha256 || ack.link !== seg.link) {
-          throw new IntegrityError('sync.ack_mismatch', `server acknowledged segment ${seg.seq} of ${seg.session_id} with a different hash or link`);
+  /** Runs one lane's action; records success (online, backoff reset) or failure (lane backoff). Resolves to whether anything changed. */
+  private async runLane(sessionId: string | null, fn: () => Promise<boolean>): Promise<boolean> {
+    try {
+      const changed = await fn();
+      if (sessionId) this.lanes.delete(sessionId);
+      this.lastContact = Date.now();
+      this.contactOk();
+      return changed;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const rejected = err instanceof ServerRejectedError;
+      if (rejected) this.lastContact = Date.now();
+      this.setStatus({ online: rejected, lastError: message });
+      if (sessionId) {
+        this.uploadFailed(message);
+        const lane = this.lanes.get(sessionId) ?? { failures: 0, notBefore: 0 };
+        const wait = backoffDelay(lane.failures, this.opts.backoff);
+        this.lanes.set(sessionId, { failures: lane.failures + 1, notBefore: Date.now() + wait });
+        this.log.warn({ sessionId, err: message, retryInMs: wait }, 'sync step failed');
+      }
+      return true;
+    }
+  }
+
+  private contactOk(): void {
+    this.failingSince = null;
+    this.faults.clear('upload.failing');
+    this.setStatus({ online: true, lastError: null });
+  }
+
+  /** A session's exchange with the server failed: after `uploadFailingAfterMs` without success, raise `upload.failing`. */
+  private uploadFailed(message: string): void {
+    const now = Date.now();
+    this.failingSince ??= now;
+    const forMs = now - this.failingSince;
+    if (forMs >= this.opts.uploadFailingAfterMs) {
+      this.faults.raise({ kind: 'upload.failing', severity: 'error', message: `Uploads to the centre have failed for ${Math.round(forMs / 60_000)} min (last error: ${message}). Recordings are kept safe on this booth.` });
+    }
+  }
+
+  /** The next action of each session that has one now; `nextAt` is the earliest time a waiting lane may go. */
+  private async plan(now: number): Promise<{ actions: Action[]; nextAt: number; polling: boolean }> {
+    const sessions = await this.db.selectFrom('sessions').selectAll().where('archived_at', 'is', null).where('phase', '!=', 'failed').orderBy('created_at').execute();
+    const actions: Action[] = [];
+    let nextAt = Number.POSITIVE_INFINITY;
+    let polling = false;
+    for (const s of sessions) {
+      const lane = this.lanes.get(s.session_id);
+      if (lane && lane.notBefore > now) {
+        nextAt = Math.min(nextAt, lane.notBefore);
+        continue;
+      }
+      if (!s.server_registered) {
+        actions.push({ kind: 'register', session: s });
+        continue;
+      }
+      const seg = await this.segments.nextUnconfirmed(s.session_id);
+      if (seg) {
+        if (seg.state !== 'quarantined') actions.push({ kind: 'upload', session: s, segment: seg });
+        continue;
+      }
+      if (s.manifest_json && !s.server_finished) {
+        actions.push({ kind: 'finish', session: s });
+      } else if (s.server_finished) {
+        polling = true;
+        const due = (this.lastPoll.get(s.session_id) ?? 0) + this.opts.pollMs;
+        if (due <= now) actions.push({ kind: 'poll', session: s });
+        else nextAt = Math.min(nextAt, due);
+      }
+    }
+    return { actions, nextAt, polling };
+  }
+
+  /** Performs one action; resolves to whether it changed local state. */
+  private async act(a: Action): Promise<boolean> {
+    const s = a.session;
+    switch (a.kind) {
+      case 'register': {
+        const keyWrap = KeyWrap.parse(JSON.parse(s.key_wrap_json));
+        await this.client.createSession({ sessionId: s.session_id, productId: s.product_id, startedAt: s.started_at, keyWrap });
+        await this.db.updateTable('sessions').set({ server_registered: 1 }).where('session_id', '=', s.session_id).execute();
+        return true;
+      }
+      case 'upload':
+        await this.uploader.upload(a.segment);
+        return true;
+      case 'finish': {
+        const manifest = SessionManifest.parse(JSON.parse(s.manifest_json ?? 'null'));
+        await this.client.finish(s.session_id, { manifest, signature: s.signature ?? '' });
+        await this.db.updateTable('sessions').set({ server_finished: 1 }).where('session_id', '=', s.session_id).execute();
+        return true;
+      }
+      case 'poll': {
+        this.lastPoll.set(s.session_id, Date.now());
+        const view = await this.client.getSession(s.session_id);
+        if (view.status === 'archived') {
+          await this.db
+            .updateTable('sessions')
+            .set({ phase: 'archived', archived_at: view.archive?.archivedAt ?? new Date().toISOString() })
+            .where('session_id', '=', s.session_id)
+            .execute();
+          return true;
         }
-        await this.db
-          .updateTable('segments')
-          .set({ state: 'acknowledged', ack_segment_id: ack.segmentId, ack_sha256: ack.sha256, ack_at: ack.receivedAt, last_error: null })
-          .where('session_id', '=', seg.session_id)
-          .where('seq', '=', seg.seq)
-          .execute();
-      } catch (err) {
-        await this.db
-          .updateTable('segments')
-          .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: err instanceof Error ? err.message : String(err) }))
-          .where('session_id', '=', seg.session_id)
-          .where('seq', '=', seg.seq)
-          .execute();
-        throw err;
+        if (view.status === 'failed') {
+          await this.db
+            .updateTable('sessions')
+            .set({ phase: 'failed', error: `archive failed: ${view.failure ?? 'no reason given'}` })
+            .where('session_id', '=', s.session_id)
+            .execute();
+          return true;
+        }
+        return false;
       }
-      this.emit('change');
-      return 'worked';
-    }
-
-    const toFinish = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('server_finished', '=', 0)
-      .where('manifest_json', 'is not', null)
-      .orderBy('created_at')
-      .executeTakeFirst();
-    if (toFinish?.manifest_json && toFinish.signature) {
-      const manifest = SessionManifest.parse(JSON.parse(toFinish.manifest_json));
-      this.contacted = true;
-      await this.client.finish(toFinish.session_id, { manifest, signature: toFinish.signature });
-      await this.db.updateTable('sessions').set({ server_finished: 1 }).where('session_id', '=', toFinish.session_id).execute();
-      this.emit('change');
-      return 'worked';
-    }
-
-    const awaiting = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('server_finished', '=', 1)
-      .where('archived_at', 'is', null)
-      .where('phase', '!=', 'failed')
-      .orderBy('created_at')
-      .execute();
-    let changed = false;
-    for (const s of awaiting) {
-      this.contacted = true;
-      const view = await this.client.getSession(s.session_id);
-      if (view.status === 'archived') {
-        await this.db
-          .updateTable('sessions')
-          .set({ phase: 'archived', archived_at: view.archive?.archivedAt ?? new Date().toISOString() })
-          .where('session_id', '=', s.session_id)
-          .execute();
-        changed = true;
-      } else if (view.status === 'failed') {
-        await this.db
-          .updateTable('sessions')
-          .set({ phase: 'failed', error: `archive failed: ${view.failure ?? 'no reason given'}` })
-          .where('session_id', '=', s.session_id)
-          .execute();
-        changed = true;
+      default: {
+        const unreachable: never = a;
+        throw new Error(`unknown sync action ${JSON.stringify(unreachable)}`);
       }
     }
-    if (changed) {
-      this.emit('change');
-      return 'worked';
-    }
-    return awaiting.length > 0 ? 'waiting' : 'idle';
   }
 }
-

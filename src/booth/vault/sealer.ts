@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { nextLink } from '../../core/chain.js';
 import { sealSegment } from '../../core/envelope.js';
 import { DualrecError } from '../../core/errors.js';
+import { nextSegmentState, type StoredSegmentState } from '../../core/segment-machine.js';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
 import { writeFileDurable } from '../../platform/fs.js';
 import type { Logger } from '../../platform/log.js';
@@ -111,6 +112,7 @@ export class SessionSealer {
     await writeFileDurable(join(this.vaultDir, file), sealed.bytes, { exclusive: true });
     const link = nextLink(this.prevLink, sealed.cipherSha256);
     const mediaEnd = round6(startSec + durationSec);
+    const sealedAt = new Date().toISOString();
     await this.db.transaction().execute(async (tx) => {
       await tx
         .insertInto('segments')
@@ -125,12 +127,15 @@ export class SessionSealer {
           bytes: sealed.bytes.length,
           start_sec: startSec,
           duration_sec: durationSec,
-          state: 'sealed',
+          state: nextSegmentState('recorded', { type: 'sealed' }) as StoredSegmentState,
           last_error: null,
+          next_attempt_at: null,
           ack_segment_id: null,
           ack_sha256: null,
           ack_at: null,
-          sealed_at: new Date().toISOString(),
+          sealed_at: sealedAt,
+          state_changed_at: sealedAt,
+          purged_at: null,
         })
         .execute();
       await tx.updateTable('sessions').set({ last_link: link, media_sec: mediaEnd }).where('session_id', '=', this.sessionId).execute();

@@ -60,4 +60,26 @@ export interface ServerDb {
     duration_sec: number;
     archived_at: string;
   };
+  booth_faults: {
+    fault_id: Generated<number>;
+    booth_id: string;
+    kind: string;
+    severity: string;
+    message: string;
+    session_id: string | null;
+    /** session_id or '' (part of the unique key). */
+    session_key: string;
+    since: string;
+    last_seen: string;
+    count: number;
+    cleared_at: string | null;
+    cleared: number;
+    received_at: string;
+  };
+  booth_status: {
+    booth_id: string;
+    status_json: string;
+    reported_at: string;
+    received_at: string;
+  };
 }

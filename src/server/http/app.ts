@@ -4,6 +4,7 @@ import { ValidationError } from '../../core/errors.js';
 import { createHttpApp } from '../../platform/http.js';
 import type { Logger } from '../../platform/log.js';
 import type { ServerDb } from '../db/schema.js';
+import { BoothReports } from '../ingest/booth-reports.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { KeyProvider } from '../keys/key-provider.js';
 import { registerBoothRoutes } from './booth-routes.js';
@@ -34,6 +35,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const health = async (): Promise<HealthResponse> => ({ ok: true, archiveKeyId: deps.keys.keyId });
   app.get('/healthz', health);
   app.get(`${API_PREFIX}/health`, health);
-  registerBoothRoutes(app, deps);
+  registerBoothRoutes(app, { ...deps, reports: new BoothReports(deps.db, deps.log.child({ part: 'booth-reports' })) });
   return app;
 }

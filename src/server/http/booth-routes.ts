@@ -1,18 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseOrThrow } from '../../core/validate.js';
-import { API_PREFIX, CreateSessionRequest, EnrollRequest, FinishSessionRequest, SEGMENT_SHA256_HEADER, SegmentParams } from '../../protocol/server-api.js';
+import { API_PREFIX, BoothStatusReport, CreateSessionRequest, EnrollRequest, FaultReportRequest, FinishSessionRequest, SEGMENT_SHA256_HEADER, SegmentParams } from '../../protocol/server-api.js';
 import { SessionId } from '../../protocol/ids.js';
 import type { Kysely } from 'kysely';
 import type { ServerDb } from '../db/schema.js';
 import { authenticateBooth } from '../ingest/auth.js';
+import type { BoothReports } from '../ingest/booth-reports.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 
 const SessionParams = z.strictObject({ sessionId: SessionId });
 
-/** The booth API: enrollment, sessions, segment upload, finish. */
-export function registerBoothRoutes(app: FastifyInstance, deps: { db: Kysely<ServerDb>; ingest: IngestService; maxSegmentBytes: number; onFinished: () => void }): void {
-  const { db, ingest } = deps;
+/** The booth API: enrollment, sessions, segment upload, finish, fault and status reports. */
+export function registerBoothRoutes(app: FastifyInstance, deps: { db: Kysely<ServerDb>; ingest: IngestService; reports: BoothReports; maxSegmentBytes: number; onFinished: () => void }): void {
+  const { db, ingest, reports } = deps;
   const booth = (authorization: string | undefined) => authenticateBooth(db, authorization);
 
   app.post(`${API_PREFIX}/booths/enroll`, async (req, reply) => {
@@ -47,5 +48,17 @@ export function registerBoothRoutes(app: FastifyInstance, deps: { db: Kysely<Ser
     const res = await ingest.finish(b, sessionId, body);
     deps.onFinished();
     return res;
+  });
+
+  app.post(`${API_PREFIX}/booth/faults`, async (req) => {
+    const b = await booth(req.headers.authorization);
+    const body = parseOrThrow(FaultReportRequest, req.body, 'fault report');
+    return reports.recordFaults(b, body);
+  });
+
+  app.post(`${API_PREFIX}/booth/status`, async (req) => {
+    const b = await booth(req.headers.authorization);
+    const body = parseOrThrow(BoothStatusReport, req.body, 'status report');
+    return reports.recordStatus(b, body);
   });
 }

@@ -1,0 +1,119 @@
+import { readdir, rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Logger } from '../../platform/log.js';
+import type { BoothDb } from '../db/schema.js';
+import type { SegmentStore } from './segment-store.js';
+
+export interface PurgerOptions {
+  vaultDir: string;
+  spoolDir: string;
+  retentionMs: number;
+  everyMs: number;
+}
+
+/** Session phases during which FFmpeg may still write plaintext into the session's spool folder. */
+const CAPTURING = ['starting', 'recording', 'stopping'];
+
+/**
+ * Frees the booth's disk, and never touches a segment the server has not confirmed:
+ * - sealed files of acknowledged segments whose acknowledgement is older than the retention are
+ *   deleted, oldest first, each moving to `purged` (file first, then the row: a crash in between
+ *   leaves an acknowledged row whose file is gone, which the next run finishes);
+ * - spool folders of sessions that are no longer capturing are removed: plaintext left there by a
+ *   crash or an emergency stop can never be sealed (its session key died with the recording) and
+ *   must not stay on disk in clear.
+ */
+export class Purger {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly db: Kysely<BoothDb>,
+    private readonly segments: SegmentStore,
+    private readonly opts: PurgerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.timer || this.closed) return;
+    const run = () => {
+      this.run().then(undefined, (err: unknown) => this.log.error({ err }, 'purge failed'));
+    };
+    this.timer = setInterval(run, this.opts.everyMs);
+    this.timer.unref();
+    run();
+  }
+
+  /** One purge pass; resolves to the number of segments purged. Concurrent calls share one pass. */
+  run(now = Date.now()): Promise<number> {
+    this.running ??= this.pass(now).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async pass(now: number): Promise<number> {
+    await this.cleanSpool();
+    const cutoff = new Date(now - this.opts.retentionMs).toISOString();
+    let purged = 0;
+    for (;;) {
+      const batch = await this.db
+        .selectFrom('segments')
+        .select(['session_id', 'seq', 'file'])
+        .where('state', '=', 'acknowledged')
+        .where('ack_at', '<=', cutoff)
+        .orderBy('sealed_at')
+        .limit(200)
+        .execute();
+      if (batch.length === 0 || this.closed) break;
+      for (const seg of batch) {
+        await unlinkIfPresent(join(this.opts.vaultDir, seg.file));
+        await this.segments.transition({ sessionId: seg.session_id, seq: seg.seq }, { type: 'purged' }, { purged_at: new Date().toISOString() });
+        purged++;
+      }
+    }
+    if (purged > 0) this.log.info({ purged, cutoff }, 'purged acknowledged segments past retention');
+    return purged;
+  }
+
+  private async cleanSpool(): Promise<void> {
+    const folders = await listIfPresent(this.opts.spoolDir);
+    if (folders.length === 0) return;
+    const capturing = new Set(
+      (await this.db.selectFrom('sessions').select('session_id').where('phase', 'in', CAPTURING).execute()).map((r) => r.session_id),
+    );
+    for (const name of folders) {
+      if (capturing.has(name)) continue;
+      const dir = join(this.opts.spoolDir, name);
+      const left = (await listIfPresent(dir, true)).filter((f) => f.endsWith('.ts'));
+      if (left.length > 0) this.log.warn({ sessionId: name, files: left.length }, 'removing unsealed plaintext left by an interrupted recording');
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function unlinkIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+async function listIfPresent(dir: string, recursive = false): Promise<string[]> {
+  try {
+    return await readdir(dir, { recursive });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw err;
+  }
+}

@@ -1,0 +1,112 @@
+// Each numbered migration applied to a database of the previous version with rows in it
+// (real SQLite files): rows survive, new constraints hold.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { boothMigrations } from '../../src/booth/db/migrations/index.js';
+import type { BoothDb } from '../../src/booth/db/schema.js';
+import { openSqlite } from '../../src/platform/db.js';
+import { serverMigrations } from '../../src/server/db/migrations/index.js';
+import type { ServerDb } from '../../src/server/db/schema.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dualrec-migrate-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Opens `path` migrated only up to (and including) `last`. */
+async function openAt(path: string, all: Record<string, Migration>, last: string): Promise<Kysely<unknown>> {
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(path) }) });
+  const upTo = Object.fromEntries(Object.entries(all).filter(([name]) => name <= last));
+  const { error } = await new Migrator({ db, provider: { getMigrations: async () => upTo } }).migrateToLatest();
+  if (error) throw error;
+  return db;
+}
+
+const SID = '6f1c2b1e-8a4e-4c55-9d36-0c0f5d1b9a01';
+const T0 = '2026-01-02T03:04:05.000Z';
+const T1 = '2026-01-02T03:05:00.000Z';
+const h = (c: string) => c.repeat(64);
+
+describe('booth migrations', () => {
+  it('0002 keeps every 0001 segment row with its state and acknowledgement, and allows the new states', async () => {
+    const path = join(dir, 'booth.sqlite');
+    const v1 = await openAt(path, boothMigrations, '0001-create-booth-tables');
+    const raw = v1 as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    await raw
+      .insertInto('sessions')
+      .values({ session_id: SID, product_id: 'fund-1', phase: 'syncing', started_at: T0, key_wrap_json: '{}', genesis_link: h('a'), last_link: h('b'), created_at: T0 })
+      .execute();
+    const seg = (seq: number, state: string, ack: boolean) => ({
+      session_id: SID,
+      seq,
+      file: `${SID}/${seq}.seg`,
+      cipher_sha256: h(String(seq)),
+      plain_sha256: h('c'),
+      prev_link: h('d'),
+      link: h('e'),
+      bytes: 1000 + seq,
+      start_sec: seq * 4,
+      duration_sec: 4,
+      state,
+      attempts: seq,
+      last_error: ack ? null : 'ECONNREFUSED',
+      ack_segment_id: ack ? `ack-${seq}` : null,
+      ack_sha256: ack ? h(String(seq)) : null,
+      ack_at: ack ? T1 : null,
+      sealed_at: T0,
+    });
+    await raw.insertInto('segments').values([seg(0, 'acknowledged', true), seg(1, 'sealed', false)]).execute();
+    await v1.destroy();
+
+    const db = await openSqlite<BoothDb>(path, boothMigrations);
+    try {
+      const rows = await db.selectFrom('segments').selectAll().orderBy('seq').execute();
+      expect(rows).toHaveLength(2);
+      expect(rows[0]).toMatchObject({ seq: 0, state: 'acknowledged', ack_segment_id: 'ack-0', ack_at: T1, state_changed_at: T1, attempts: 0, bytes: 1000, purged_at: null, next_attempt_at: null });
+      expect(rows[1]).toMatchObject({ seq: 1, state: 'sealed', last_error: 'ECONNREFUSED', state_changed_at: T0, attempts: 1 });
+      await db.updateTable('segments').set({ state: 'quarantined' }).where('seq', '=', 1).execute();
+      await db.updateTable('segments').set({ state: 'purged', purged_at: T1 }).where('seq', '=', 0).execute();
+      await expect(db.updateTable('segments').set({ state: 'lost' as 'failed' }).where('seq', '=', 1).execute()).rejects.toThrow(/CHECK constraint failed/);
+      // An acknowledged state without the server's acknowledgement cannot be stored.
+      await expect(db.insertInto('segments').values({ ...seg(2, 'acknowledged', false), state: 'acknowledged', next_attempt_at: null, state_changed_at: T0, purged_at: null }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      const sessions = await db.selectFrom('sessions').select(['session_id', 'phase']).execute();
+      expect(sessions).toEqual([{ session_id: SID, phase: 'syncing' }]);
+      await db.insertInto('faults').values({ kind: 'disk.full', session_key: '', severity: 'critical', message: 'full', session_id: null, since: T0, last_seen: T0, count: 1, cleared_at: null, version: 1 }).execute();
+      expect((await db.selectFrom('faults').select('delivered_version').executeTakeFirstOrThrow()).delivered_version).toBe(0);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('server migrations', () => {
+  it('0002 adds the booth fault log and status next to existing booths and sessions', async () => {
+    const path = join(dir, 'server.sqlite');
+    const v1 = await openAt(path, serverMigrations, '0001-create-server-tables');
+    const raw = v1 as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    await raw.insertInto('booths').values({ booth_id: SID, name: 'b1', public_key: 'k', token_sha256: h('1'), enrolled_at: T0 }).execute();
+    await raw.insertInto('sessions').values({ session_id: SID, booth_id: SID, product_id: 'p', status: 'recording', started_at: T0, key_wrap_json: '{}', created_at: T0 }).execute();
+    await v1.destroy();
+
+    const db = await openSqlite<ServerDb>(path, serverMigrations);
+    try {
+      expect(await db.selectFrom('booths').select('name').execute()).toEqual([{ name: 'b1' }]);
+      expect(await db.selectFrom('sessions').select('status').execute()).toEqual([{ status: 'recording' }]);
+      const fault = { booth_id: SID, kind: 'disk.full', severity: 'critical', message: 'm', session_id: null, session_key: '', since: T0, last_seen: T0, count: 1, cleared_at: null, cleared: 0, received_at: T1 };
+      await db.insertInto('booth_faults').values(fault).execute();
+      await expect(db.insertInto('booth_faults').values(fault).execute()).rejects.toThrow(/UNIQUE constraint failed/);
+      await expect(db.insertInto('booth_faults').values({ ...fault, booth_id: 'nobody' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      await db.insertInto('booth_status').values({ booth_id: SID, status_json: '{}', reported_at: T0, received_at: T1 }).execute();
+    } finally {
+      await db.destroy();
+    }
+  });
+});
