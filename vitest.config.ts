@@ -2,13 +2,16 @@ import { defineConfig } from 'vitest/config';
 
 // Three projects: unit (pure, fast), integration (real ffmpeg, SQLite, HTTP on 127.0.0.1),
 // e2e (real server + booth + Debian Chromium via playwright-core; needs `npm run build` first).
-// Larger chaos and benchmark runs live behind DUALREC_CHAOS / `npm run bench:*`, not here.
+// chaos: kill -9, server restarts, network cuts, full disks against the built CLI (needs
+// `npm run build`); a bounded count by default, more with DUALREC_CHAOS_SESSIONS.
+// Benchmarks live behind `npm run bench:*`, not here.
 export default defineConfig({
   test: {
     env: { DUALREC_LOG_LEVEL: process.env.DUALREC_LOG_LEVEL ?? 'silent' },
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 10_000 } },
       { test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000, fileParallelism: false } },
+      { test: { name: 'chaos', include: ['tests/chaos/**/*.chaos.test.ts'], testTimeout: 600_000, hookTimeout: 60_000, fileParallelism: false } },
       { test: { name: 'e2e', include: ['tests/e2e/**/*.e2e.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, fileParallelism: false } },
     ],
   },

@@ -69,14 +69,14 @@ export class Booth extends EventEmitter<BoothEvents> {
     try {
       const deviceKey = loadOrCreateDeviceKey(config.dataDir);
       const identity = await readIdentity(db);
-      const client = new ServerClient(identity?.serverUrl ?? config.server.url, identity?.token ?? null);
+      const client = new ServerClient(identity?.serverUrl ?? config.server.url, identity?.token ?? null, config.sync.requestTimeoutMs);
       let booth: Booth | null = null;
       const faults = new FaultReporter(new SqliteFaultStore(db), log.child({ part: 'faults' }));
       await faults.load();
       const segments = new SegmentStore(db);
       const v = config.vault;
       const floors = { warnBytes: v.warnFreeBytes, refuseBytes: v.refuseFreeBytes, stopBytes: v.stopFreeBytes };
-      const guard = new DiskGuard({ dataDir: config.dataDir, spoolDir: dirs.spool, quotaBytes: v.quotaBytes, floors, checkEveryMs: v.checkEveryMs }, segments, faults, log.child({ part: 'disk' }));
+      const guard = new DiskGuard({ dataDir: config.dataDir, vaultDir: dirs.vault, spoolDir: dirs.spool, quotaBytes: v.quotaBytes, floors, checkEveryMs: v.checkEveryMs }, segments, faults, log.child({ part: 'disk' }));
       const purger = new Purger(db, segments, { vaultDir: dirs.vault, spoolDir: dirs.spool, retentionMs: v.retentionHours * 3_600_000, everyMs: v.purgeEveryMs }, log.child({ part: 'purge' }));
       const reporter = new StatusReporter(client, new SqliteFaultStore(db), () => buildStatusReport(db, segments, guard.status, faults.active().length), config.sync.statusEveryMs, log.child({ part: 'report' }));
       const sessions = new SessionService(db, dirs, ffmpeg, config.capture, () => booth?.identity ?? null, deviceKey, log, guard);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { readdir, stat, statfs } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open, readdir, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diskLevel, formatBytes, headroom, type DiskFloors, type DiskLevel } from '../../core/disk-policy.js';
 import { ConflictError } from '../../core/errors.js';
@@ -20,6 +21,8 @@ export interface SessionGuard extends EventEmitter<SessionGuardEvents> {
 
 export interface DiskGuardOptions {
   dataDir: string;
+  /** Where sealed segments are written; probed with a small durable write on every check. */
+  vaultDir: string;
   spoolDir: string;
   quotaBytes: number | null;
   floors: DiskFloors;
@@ -39,8 +42,9 @@ export interface DiskStatus {
  * Watches the vault's disk every `checkEveryMs` and after each seal (`check()`): raises
  * `disk.nearly_full` (warning, then error when new sessions are refused), `disk.full` with an
  * emergency stop when the headroom falls under the stop floor, `disk.path_missing` when the data
- * folder is gone. Faults clear when the condition ends. (A segment that cannot be sealed raises
- * `disk.write_error` and stops the session in the session service.)
+ * folder is gone, and `disk.write_error` with an emergency stop when a small probe write (create,
+ * write, fsync, delete) in the vault fails, so a failing disk is found between seals too. Faults
+ * clear when the condition ends.
  */
 export class DiskGuard extends EventEmitter<SessionGuardEvents> implements SessionGuard {
   private timer: NodeJS.Timeout | null = null;
@@ -110,6 +114,13 @@ export class DiskGuard extends EventEmitter<SessionGuardEvents> implements Sessi
       this.emit('emergencyStop', `the booth data folder is missing: ${(err as Error).message}`);
       return this.status;
     }
+    const writeError = await probeWrite(this.opts.vaultDir);
+    if (writeError) {
+      this.faults.raise({ kind: 'disk.write_error', severity: 'critical', message: `The booth cannot write to its vault ${this.opts.vaultDir} (${writeError}). Recording is stopped; what was sealed is kept.` });
+      this.emit('emergencyStop', `the vault cannot be written: ${writeError}`);
+    } else {
+      this.faults.clear('disk.write_error', null);
+    }
     const vaultBytes = (await this.segments.bytesOnDisk()) + (await folderBytes(this.opts.spoolDir));
     const reading = { freeBytes, usedBytes: vaultBytes, quotaBytes: this.opts.quotaBytes };
     const level = diskLevel(reading, this.opts.floors);
@@ -146,6 +157,24 @@ export class DiskGuard extends EventEmitter<SessionGuardEvents> implements Sessi
         throw new Error(`unknown disk level ${String(unreachable)}`);
       }
     }
+  }
+}
+
+/** Creates, writes, fsyncs and deletes a small file in `dir`; returns the error message, or null when it worked. */
+export async function probeWrite(dir: string): Promise<string | null> {
+  const path = join(dir, `.probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let fh: FileHandle | null = null;
+  try {
+    fh = await open(path, 'wx', 0o600);
+    await fh.writeFile('dualrec write probe\n');
+    await fh.sync();
+    await fh.close();
+    fh = null;
+    await unlink(path);
+    return null;
+  } catch (err) {
+    await fh?.close();
+    return `${(err as NodeJS.ErrnoException).code ?? 'error'}: ${(err as Error).message}`;
   }
 }
 
