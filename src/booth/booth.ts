@@ -211,8 +211,8 @@ export class Booth extends EventEmitter<BoothEvents> {
     if (this.enrollTimer) clearTimeout(this.enrollTimer);
     if (this.stateTimer) clearTimeout(this.stateTimer);
     await this.bridge?.close();
-    this.vault?.guard.close();
-    this.vault?.purger.close();
+    await this.vault?.guard.close();
+    await this.vault?.purger.close();
     await this.sessions.close();
     await this.sync.close();
     await this.faults.flush();

@@ -92,11 +92,16 @@ export class DiskGuard extends EventEmitter<SessionGuardEvents> implements Sessi
     }
   }
 
-  /** Stops the periodic check. Safe to call twice. */
-  close(): void {
+  /** Stops the periodic check and waits for one in progress. Safe to call twice. */
+  async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // Only wait: the check's outcome is reported to whoever started it.
+    await this.checking?.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   private headroomOf(s: DiskStatus): number {

@@ -54,10 +54,16 @@ export class Purger {
     return this.running;
   }
 
-  close(): void {
+  /** Stops the timer and waits for a pass in progress. Safe to call twice. */
+  async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // Only wait: the pass's outcome is reported to whoever started it.
+    await this.running?.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   private async pass(now: number): Promise<number> {
