@@ -78,7 +78,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       const floors = { warnBytes: v.warnFreeBytes, refuseBytes: v.refuseFreeBytes, stopBytes: v.stopFreeBytes };
       const guard = new DiskGuard({ dataDir: config.dataDir, vaultDir: dirs.vault, spoolDir: dirs.spool, quotaBytes: v.quotaBytes, floors, checkEveryMs: v.checkEveryMs }, segments, faults, log.child({ part: 'disk' }));
       const purger = new Purger(db, segments, { vaultDir: dirs.vault, spoolDir: dirs.spool, retentionMs: v.retentionHours * 3_600_000, everyMs: v.purgeEveryMs }, log.child({ part: 'purge' }));
-      const reporter = new StatusReporter(client, new SqliteFaultStore(db), () => buildStatusReport(db, segments, guard.status, faults.active().length), config.sync.statusEveryMs, log.child({ part: 'report' }));
+      const reporter = new StatusReporter(client, new SqliteFaultStore(db), () => buildStatusReport(db, segments, guard.status, faults.active().length), config.sync.statusEveryMs, log.child({ part: 'report' }), faults, config.sync.maxClockSkewSec * 1000);
       const sessions = new SessionService(db, dirs, ffmpeg, config.capture, () => booth?.identity ?? null, deviceKey, log, guard);
       const c = config.sync;
       const syncOpts = {

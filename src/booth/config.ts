@@ -79,6 +79,8 @@ export const BoothConfig = z.strictObject({
       statusEveryMs: z.number().int().min(200).max(3_600_000).default(60_000),
       /** A request to the server that has not answered after this long is abandoned and retried, ms. */
       requestTimeoutMs: z.number().int().min(500).max(600_000).default(30_000),
+      /** Raise `clock.skew` when the booth clock is further than this from the server's, s. */
+      maxClockSkewSec: z.number().min(1).max(86_400).default(120),
     })
     .prefault({}),
   /** Disk policy of the vault (sealed segments + spool). Floors compare with the headroom: min(free space, quota left). */

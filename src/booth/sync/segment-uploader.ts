@@ -9,7 +9,8 @@ import type { SegmentRow, SegmentStore } from '../vault/segment-store.js';
 import { ServerRejectedError, type ServerClient } from './server-client.js';
 import type { Throttle } from './throttle.js';
 
-export type UploadOutcome = 'acknowledged' | 'quarantined';
+/** `corrupted`: quarantined before anything was sent; `rejected`: quarantined on the server's answer. */
+export type UploadOutcome = 'acknowledged' | 'rejected' | 'corrupted';
 
 /** The sealed file cannot be read now (folder missing, disk gone): retried, never quarantined. */
 export class VaultUnavailableError extends DualrecError {
@@ -43,7 +44,7 @@ export class SegmentUploader {
       await this.segments.transition(key, { type: 'corrupted', reason }, { last_error: reason });
       this.faults.raise({ kind: 'segment.corrupted', severity: 'critical', sessionId: seg.session_id, message: `Segment ${seg.seq} is damaged on this booth's disk and was set aside, not uploaded: ${reason}.` });
       this.log.error({ sessionId: seg.session_id, seq: seg.seq, reason }, 'segment quarantined: corrupted on disk');
-      return 'quarantined';
+      return 'corrupted';
     }
     this.faults.clear('disk.path_missing');
     await this.segments.transition(key, { type: 'uploadStarted' });
@@ -60,7 +61,7 @@ export class SegmentUploader {
         await this.segments.transition(key, { type: 'rejected', reason: message }, { last_error: `${err.code}: ${message}`, attemptsPlusOne: true });
         this.faults.raise({ kind: 'segment.rejected', severity: 'critical', sessionId: seg.session_id, message: `The server refused segment ${seg.seq} (${err.code}: ${message}); it is kept aside on this booth.` });
         this.log.error({ sessionId: seg.session_id, seq: seg.seq, code: err.code, err: message }, 'segment quarantined: rejected by the server');
-        return 'quarantined';
+        return 'rejected';
       }
       await this.segments.transition(key, { type: 'uploadFailed', reason: message }, { last_error: message, attemptsPlusOne: true });
       throw err;

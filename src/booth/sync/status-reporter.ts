@@ -1,5 +1,7 @@
 import type { Logger } from '../../platform/log.js';
 import type { BoothStatusReport } from '../../protocol/server-api.js';
+import { clockSkew, isSkewed } from '../../core/clock-skew.js';
+import type { FaultSink } from '../faults/fault-reporter.js';
 import type { FaultStore } from '../faults/fault-store.js';
 import type { ServerClient } from './server-client.js';
 
@@ -9,6 +11,7 @@ const FAULTS_PER_REPORT = 100;
  * Delivers the booth's faults and status to the server: every undelivered fault version (raised,
  * repeated or cleared; persisted, so a restart loses none), then a status report every `everyMs`.
  * `kick()` sends at once (a fault changed). Failures wait for the next round; nothing is dropped.
+ * Each status exchange also measures the booth clock against the server's (`clock.skew`).
  */
 export class StatusReporter {
   private timer: NodeJS.Timeout | null = null;
@@ -23,6 +26,9 @@ export class StatusReporter {
     private readonly status: () => Promise<BoothStatusReport>,
     private readonly everyMs: number,
     private readonly log: Logger,
+    /** Where `clock.skew` is raised and cleared; null: the clock is not checked. */
+    private readonly clockFaults: FaultSink | null = null,
+    private readonly maxSkewMs = 120_000,
   ) {}
 
   start(): void {
@@ -70,8 +76,22 @@ export class StatusReporter {
       await this.faults.markDelivered(batch);
     }
     if (Date.now() - this.lastStatusAt >= this.everyMs) {
-      await this.client.reportStatus(await this.status());
+      const report = await this.status();
+      const sent = Date.now();
+      const res = await this.client.reportStatus(report);
       this.lastStatusAt = Date.now();
+      this.checkClock(clockSkew(sent, this.lastStatusAt, Date.parse(res.receivedAt)));
+    }
+  }
+
+  /** Raises `clock.skew` while the booth clock is off the server's by more than maxSkewMs (segment times come from it). */
+  private checkClock(s: { skewMs: number; uncertaintyMs: number }): void {
+    if (!this.clockFaults) return;
+    if (isSkewed(s, this.maxSkewMs)) {
+      const sec = Math.round(Math.abs(s.skewMs) / 1000);
+      this.clockFaults.raise({ kind: 'clock.skew', severity: 'warning', message: `The booth clock is ${sec} s ${s.skewMs > 0 ? 'behind' : 'ahead of'} the centre's; recording times will be off. Check the time settings.` });
+    } else {
+      this.clockFaults.clear('clock.skew');
     }
   }
 }

@@ -40,6 +40,12 @@ type Action =
   | { kind: 'finish'; session: SessionRow }
   | { kind: 'poll'; session: SessionRow };
 
+interface ActResult {
+  changed: boolean;
+  contacted: boolean;
+}
+const DONE: ActResult = { changed: true, contacted: true };
+
 interface LaneBackoff {
   failures: number;
   notBefore: number;
@@ -158,7 +164,7 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     const work = actions.filter((a) => a.kind !== 'poll').slice(0, this.opts.parallelSessions);
     const batch = work.length > 0 ? work : actions;
     if (batch.length === 0) {
-      if (now - this.lastContact > HEALTH_EVERY_MS) await this.runLane(null, () => this.client.health().then(() => false));
+      if (now - this.lastContact > HEALTH_EVERY_MS) await this.runLane(null, () => this.client.health().then(() => ({ changed: false, contacted: true })));
       const waits = [nextAt - now, polling ? this.opts.pollMs : HEALTH_EVERY_MS].filter((x) => x > 0);
       return Math.max(10, Math.min(...waits));
     }
@@ -168,12 +174,14 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
   }
 
   /** Runs one lane's action; records success (online, backoff reset) or failure (lane backoff). Resolves to whether anything changed. */
-  private async runLane(sessionId: string | null, fn: () => Promise<boolean>): Promise<boolean> {
+  private async runLane(sessionId: string | null, fn: () => Promise<ActResult>): Promise<boolean> {
     try {
-      const changed = await fn();
+      const { changed, contacted } = await fn();
       if (sessionId) this.lanes.delete(sessionId);
-      this.lastContact = Date.now();
-      this.contactOk();
+      if (contacted) {
+        this.lastContact = Date.now();
+        this.contactOk();
+      }
       return changed;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -240,24 +248,23 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     return { actions, nextAt, polling };
   }
 
-  /** Performs one action; resolves to whether it changed local state. */
-  private async act(a: Action): Promise<boolean> {
+  /** Performs one action; resolves to whether it changed local state and whether it talked to the server. */
+  private async act(a: Action): Promise<ActResult> {
     const s = a.session;
     switch (a.kind) {
       case 'register': {
         const keyWrap = KeyWrap.parse(JSON.parse(s.key_wrap_json));
         await this.client.createSession({ sessionId: s.session_id, productId: s.product_id, startedAt: s.started_at, keyWrap });
         await this.db.updateTable('sessions').set({ server_registered: 1 }).where('session_id', '=', s.session_id).execute();
-        return true;
+        return DONE;
       }
       case 'upload':
-        await this.uploader.upload(a.segment);
-        return true;
+        return { changed: true, contacted: (await this.uploader.upload(a.segment)) !== 'corrupted' };
       case 'finish': {
         const manifest = SessionManifest.parse(JSON.parse(s.manifest_json ?? 'null'));
         await this.client.finish(s.session_id, { manifest, signature: s.signature ?? '' });
         await this.db.updateTable('sessions').set({ server_finished: 1 }).where('session_id', '=', s.session_id).execute();
-        return true;
+        return DONE;
       }
       case 'poll': {
         this.lastPoll.set(s.session_id, Date.now());
@@ -268,7 +275,7 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
             .set({ phase: 'archived', archived_at: view.archive?.archivedAt ?? new Date().toISOString() })
             .where('session_id', '=', s.session_id)
             .execute();
-          return true;
+          return DONE;
         }
         if (view.status === 'failed') {
           await this.db
@@ -276,9 +283,9 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
             .set({ phase: 'failed', error: `archive failed: ${view.failure ?? 'no reason given'}` })
             .where('session_id', '=', s.session_id)
             .execute();
-          return true;
+          return DONE;
         }
-        return false;
+        return { changed: false, contacted: true };
       }
       default: {
         const unreachable: never = a;

@@ -41,3 +41,15 @@ describe('token bucket', () => {
     expect(() => new TokenBucket(0, 0)).toThrow(RangeError);
   });
 });
+
+describe('clock skew', () => {
+  it('measures against the midpoint of the round trip and allows for its uncertainty', async () => {
+    const { clockSkew, isSkewed } = await import('../../../src/core/clock-skew.js');
+    expect(clockSkew(1000, 1100, 1050)).toEqual({ skewMs: 0, uncertaintyMs: 50 });
+    const behind = clockSkew(1000, 1100, 1050 + 200_000);
+    expect(behind.skewMs).toBe(200_000);
+    expect(isSkewed(behind, 120_000)).toBe(true);
+    expect(isSkewed(clockSkew(0, 100_000, 170_000), 120_000)).toBe(false);
+    expect(isSkewed(clockSkew(1000, 1100, 1050 - 130_000), 120_000)).toBe(true);
+  });
+});
