@@ -7,6 +7,7 @@ import {
   BoothState,
   BRIDGE_CALL_PATH,
   BRIDGE_EVENTS_PATH,
+  BRIDGE_PREVIEW_PATH,
   StartSessionResult,
   type BoothRequest,
   type BoothRequestType,
@@ -22,6 +23,8 @@ export interface BoothApi {
   onEvent(cb: (event: BoothEvent) => void): () => void;
   /** Subscribes to the link state (true while events can arrive); `cb` runs at once with the current state. */
   onLink(cb: (up: boolean) => void): () => void;
+  /** URL of the live camera preview (an image stream), or null where the transport has none. */
+  readonly previewUrl: string | null;
 }
 
 /** A failed booth call; `code` is the booth's error code when it sent one. */
@@ -40,6 +43,7 @@ export interface Transport {
   send(req: BoothRequest): Promise<unknown>;
   subscribe(cb: (raw: unknown) => void): () => void;
   onLink(cb: (up: boolean) => void): () => void;
+  readonly previewUrl?: string | null;
 }
 
 const responseSchemas: { [T in BoothRequestType]: z.ZodType<BoothResponses[T]> } = {
@@ -157,6 +161,7 @@ function bridgeTransport(origin: string): Transport {
   };
 
   return {
+    previewUrl: new URL(BRIDGE_PREVIEW_PATH, origin).href,
     send: (req) => postCall(origin, req),
     subscribe(cb) {
       eventListeners.add(cb);
@@ -206,6 +211,7 @@ export function createBoothApiOver(transport: Transport): BoothApi {
       });
     },
     onLink: (cb) => transport.onLink(cb),
+    previewUrl: transport.previewUrl ?? null,
   };
 }
 

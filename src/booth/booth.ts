@@ -14,11 +14,13 @@ import type { BoothConfig } from './config.js';
 import { boothMigrations } from './db/migrations/index.js';
 import type { BoothDb } from './db/schema.js';
 import { loadOrCreateDeviceKey, readIdentity, saveIdentity, type BoothIdentity, type DeviceKey } from './identity.js';
+import { describeCapture } from './capture/plan.js';
+import { RecordingLock } from './capture/recording-lock.js';
 import { buildStatusReport } from './faults/booth-status.js';
 import { FaultReporter } from './faults/fault-reporter.js';
 import { SqliteFaultStore } from './faults/fault-store.js';
 import { SessionService } from './session-service.js';
-import { ServerClient } from './sync/server-client.js';
+import { ServerClient, ServerRejectedError } from './sync/server-client.js';
 import { StatusReporter } from './sync/status-reporter.js';
 import { SyncLoop } from './sync/sync-loop.js';
 import { DiskGuard } from './vault/disk-guard.js';
@@ -27,6 +29,12 @@ import { SegmentStore } from './vault/segment-store.js';
 
 export interface BoothEvents {
   event: [BoothEvent];
+  /** Camera preview JPEGs while recording (FFmpeg owns the camera; the kiosk shows these). */
+  preview: [Buffer];
+  /** Camera gray frames for face checks. */
+  face: [Buffer];
+  /** 16 kHz mono s16le PCM for speech checks. */
+  pcm: [Buffer];
 }
 
 /**
@@ -79,7 +87,8 @@ export class Booth extends EventEmitter<BoothEvents> {
       const guard = new DiskGuard({ dataDir: config.dataDir, vaultDir: dirs.vault, spoolDir: dirs.spool, quotaBytes: v.quotaBytes, floors, checkEveryMs: v.checkEveryMs }, segments, faults, log.child({ part: 'disk' }));
       const purger = new Purger(db, segments, { vaultDir: dirs.vault, spoolDir: dirs.spool, retentionMs: v.retentionHours * 3_600_000, everyMs: v.purgeEveryMs }, log.child({ part: 'purge' }));
       const reporter = new StatusReporter(client, new SqliteFaultStore(db), () => buildStatusReport(db, segments, guard.status, faults.active().length), config.sync.statusEveryMs, log.child({ part: 'report' }), faults, config.sync.maxClockSkewSec * 1000);
-      const sessions = new SessionService(db, dirs, ffmpeg, config.capture, () => booth?.identity ?? null, deviceKey, log, guard);
+      const lock = new RecordingLock(join(config.dataDir, 'recording.lock'), log);
+      const sessions = new SessionService(db, dirs, ffmpeg, config.capture, () => booth?.identity ?? null, deviceKey, faults, lock, log, guard);
       const c = config.sync;
       const syncOpts = {
         pollMs: c.pollMs,
@@ -101,6 +110,9 @@ export class Booth extends EventEmitter<BoothEvents> {
       guard.start();
       sessions.on('change', () => booth.changed());
       sessions.on('sealed', () => sync.kick());
+      sessions.on('preview', (j) => booth.emit('preview', j));
+      sessions.on('face', (f) => booth.emit('face', f));
+      sessions.on('pcm', (p) => booth.emit('pcm', p));
       sync.on('change', () => booth.changed());
       if (identity) {
         await sessions.recoverInterrupted();
@@ -159,9 +171,11 @@ export class Booth extends EventEmitter<BoothEvents> {
   }
 
   private captureSource(): string {
-    const c = this.config.capture;
-    const display = c.screen === 'none' ? null : (c.display ?? process.env.DISPLAY ?? null);
-    return display ? `${c.source} camera + screen ${display}` : `${c.source} camera`;
+    try {
+      return describeCapture(this.config.capture);
+    } catch (err) {
+      return `invalid capture selection: ${(err as Error).message}`;
+    }
   }
 
   /** Enrolls with the configured one-time code, retrying with backoff while the server is unreachable. */
@@ -175,6 +189,10 @@ export class Booth extends EventEmitter<BoothEvents> {
       const res = await this.client.enroll({ code, name: this.config.name, publicKey: this.deviceKey.publicKeyDer.toString('base64') });
       const der = Buffer.from(res.archivePublicKey, 'base64');
       if (archiveKeyId(der) !== res.archiveKeyId) throw new DualrecError('enroll.bad_key', 'the server sent an archive key whose fingerprint does not match');
+      const pinned = this.config.server.archiveKeyId;
+      if (pinned && pinned !== res.archiveKeyId) {
+        throw new DualrecError('enroll.key_not_pinned', `the server's archive key ${res.archiveKeyId.slice(0, 16)}… is not the one configured in server.archiveKeyId (${pinned.slice(0, 16)}…); refusing to enroll`);
+      }
       const identity: BoothIdentity = { boothId: res.boothId, token: res.token, archivePublicKeyDer: der, archiveKeyId: res.archiveKeyId, serverUrl: this.client.baseUrl };
       await saveIdentity(this.db, identity);
       this.identity = identity;
@@ -185,10 +203,19 @@ export class Booth extends EventEmitter<BoothEvents> {
       this.changed();
     } catch (err) {
       if (this.closed) return;
+      // Rejections that a retry cannot fix: a bad or used code, or an archive key that is not the pinned one.
+      const permanent = (err instanceof ServerRejectedError && err.permanent) || (err instanceof DualrecError && err.code.startsWith('enroll.'));
+      if (permanent) {
+        this.log.error({ err: (err as Error).message }, 'enrollment refused; fix the configuration and restart the booth');
+        // At start-up the caller (CLI, Electron) shows the reason; from a retry timer there is no caller.
+        if (attempt === 0) throw err;
+        return;
+      }
       const delay = backoffDelay(attempt, { baseMs: 1000, maxMs: 60_000 });
-      this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'enrollment failed');
-      if ((err as { permanent?: boolean }).permanent) throw err;
-      this.enrollTimer = setTimeout(() => void this.enrollWithRetry(attempt + 1), delay);
+      this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'enrollment failed; retrying');
+      this.enrollTimer = setTimeout(() => {
+        this.enrollWithRetry(attempt + 1).catch((e: unknown) => this.log.error({ err: e }, 'enrollment retry failed'));
+      }, delay);
     }
   }
 

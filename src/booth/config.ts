@@ -37,6 +37,40 @@ export const CaptureConfig = z.strictObject({
   width: z.number().int().min(160).max(3840).default(640),
   height: z.number().int().min(120).max(2160).default(480),
   fps: z.number().int().min(1).max(60).default(15),
+  /** x264 preset and quality of the recording (see npm run bench:capture for the CPU cost). */
+  preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
+  crf: z.number().int().min(16).max(40).default(26),
+  /** Width of the camera picture-in-picture on the screen recording, pixels. */
+  pipWidth: z.number().int().min(64).max(1920).multipleOf(2).default(400),
+  taps: z
+    .strictObject({
+      /** Gray frames for face checks. */
+      faceFps: z.number().min(0.5).max(15).default(2),
+      faceWidth: z.number().int().min(64).max(1280).multipleOf(2).default(320),
+      faceHeight: z.number().int().min(48).max(960).multipleOf(2).default(240),
+      /** MJPEG camera preview for the kiosk. */
+      previewFps: z.number().min(1).max(30).default(5),
+      previewWidth: z.number().int().min(64).max(1280).multipleOf(2).default(320),
+    })
+    .prefault({}),
+  supervisor: z
+    .strictObject({
+      /** No progress from FFmpeg for this long counts as a stall: kill and restart. */
+      stallSeconds: z.number().min(1).max(120).default(6),
+      /** No camera frames for this long while recording raises camera.lost. */
+      cameraLostSeconds: z.number().min(1).max(60).default(3),
+      micLostSeconds: z.number().min(1).max(60).default(3),
+      /** Restarts allowed per session before it ends as an emergency stop. */
+      maxRestarts: z.number().int().min(0).max(1000).default(30),
+    })
+    .prefault({}),
+  /** Test knobs of the fake source set. */
+  fake: z
+    .strictObject({
+      /** End the fake camera after this many seconds (camera-loss tests). */
+      cameraSeconds: z.number().min(1).optional(),
+    })
+    .prefault({}),
 });
 export type CaptureConfig = z.infer<typeof CaptureConfig>;
 
@@ -46,9 +80,18 @@ export const BoothConfig = z.strictObject({
   dataDir: z.string().min(1).default('./data/booth'),
   server: z
     .strictObject({
-      url: z.url({ message: 'server.url must be an http(s) URL' }).default('http://127.0.0.1:8080'),
+      /** The central server. Plain http is allowed only to this machine (tests, demo); use https. */
+      url: z
+        .url({ message: 'server.url must be an http(s) URL' })
+        .refine((u) => isSecureOrLocal(u), 'server.url must use https unless the server is on this machine (127.0.0.1, ::1 or localhost)')
+        .default('http://127.0.0.1:8080'),
       /** One-time enrollment code; needed only until the booth has enrolled. */
       enrollmentCode: z.string().min(8).max(128).optional(),
+      /**
+       * SHA-256 fingerprint of the archive public key, given by IT with the enrollment code. When
+       * set, enrollment refuses any other key, so nobody between booth and server can substitute one.
+       */
+      archiveKeyId: z.string().regex(/^[0-9a-f]{64}$/, 'server.archiveKeyId must be a lower-case hex SHA-256 (dualrec server prints it)').optional(),
     })
     .prefault({}),
   /** Browser-mode bridge for the kiosk UI; 127.0.0.1 only. Port 0 picks a free port. */
@@ -108,6 +151,16 @@ export const BoothConfig = z.strictObject({
     }),
 });
 export type BoothConfig = z.infer<typeof BoothConfig>;
+
+function isSecureOrLocal(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return true; // not a URL at all: z.url() reports that
+  }
+  return u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname));
+}
 export type BoothConfigInput = z.input<typeof BoothConfig>;
 
 /** Validates a booth config object; throws ValidationError naming each bad field. */

@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { genesisLink } from '../core/chain.js';
 import { newDataKey } from '../core/envelope.js';
-import { ConflictError, DualrecError, ValidationError } from '../core/errors.js';
+import { ConflictError, DualrecError } from '../core/errors.js';
 import { signManifest, wrapDataKey } from '../core/keys.js';
-import { canStartNew, nextPhase, type SessionEvent } from '../core/session-machine.js';
+import { nextPhase, type SessionEvent } from '../core/session-machine.js';
 import type { BoothSessionView, SessionPhase } from '../protocol/booth-api.js';
-import { KeyWrap, SessionManifest, type ManifestSegment } from '../protocol/envelope.js';
+import { KeyWrap, SessionManifest, type ManifestGap, type ManifestSegment } from '../protocol/envelope.js';
 import type { FfmpegInfo } from '../platform/ffmpeg.js';
 import type { Logger } from '../platform/log.js';
-import { Recorder, type RecorderExit } from './capture/recorder.js';
+import { captureInputPlan } from './capture/plan.js';
+import type { RecordingLock } from './capture/recording-lock.js';
+import { CaptureSupervisor, type Restart } from './capture/supervisor.js';
+import type { FaultReporter } from './faults/fault-reporter.js';
 import type { CaptureConfig } from './config.js';
 import type { BoothDb } from './db/schema.js';
 import type { BoothIdentity, DeviceKey } from './identity.js';
@@ -21,8 +24,12 @@ import { SessionSealer } from './vault/sealer.js';
 interface ActiveSession {
   sessionId: string;
   phase: SessionPhase;
-  recorder: Recorder;
+  capture: CaptureSupervisor;
   sealer: SessionSealer;
+  /** Restarts of the recorder, by the run they started. */
+  restarts: Map<number, Restart>;
+  /** Which recorder run wrote each sealed segment. */
+  runOfSeq: Map<number, number>;
   /** Resolves when the session has been ended (manifest signed and stored). */
   ended: Promise<void> | null;
 }
@@ -31,6 +38,12 @@ export interface SessionServiceEvents {
   change: [];
   /** A segment was committed to the vault: there is work for the sync loop. */
   sealed: [];
+  /** Camera gray frame for face checks. */
+  face: [Buffer];
+  /** 16 kHz mono PCM for speech checks. */
+  pcm: [Buffer];
+  /** Camera preview JPEG for the kiosk. */
+  preview: [Buffer];
 }
 
 /**
@@ -39,6 +52,8 @@ export interface SessionServiceEvents {
  */
 export class SessionService extends EventEmitter<SessionServiceEvents> {
   private active: ActiveSession | null = null;
+  /** Set synchronously while a start is under way, so two starts cannot both pass the checks. */
+  private starting = false;
 
   constructor(
     private readonly db: Kysely<BoothDb>,
@@ -47,6 +62,8 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     private readonly capture: CaptureConfig,
     private readonly identity: () => BoothIdentity | null,
     private readonly deviceKey: DeviceKey,
+    private readonly faults: FaultReporter,
+    private readonly lock: RecordingLock,
     private readonly log: Logger,
     /** The vault's disk guard: refuses new sessions and stops the current one when the disk is full. */
     private readonly guard: SessionGuard | null = null,
@@ -76,8 +93,20 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     if (!id) throw new ConflictError('booth.not_enrolled', 'this booth is not enrolled with a server yet, so recordings cannot be sealed for the archive');
     await this.guard?.assertCanStart();
     if (this.active) throw new ConflictError('session.already_active', `session ${this.active.sessionId} is still ${this.active.phase}; stop it first`);
-    const display = this.displayToGrab();
+    if (this.starting) throw new ConflictError('session.already_active', 'a session is already starting');
+    this.starting = true;
+    try {
+      return await this.startLocked(id, productId);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private async startLocked(id: BoothIdentity, productId: string): Promise<{ sessionId: string }> {
+    // Validate the device selection before anything is stored.
+    captureInputPlan(this.capture, true);
     const sessionId = randomUUID();
+    await this.lock.acquire(sessionId);
     const dataKey = newDataKey();
     const keyWrap = KeyWrap.parse(wrapDataKey(dataKey, id.archivePublicKeyDer));
     const genesis = genesisLink(sessionId);
@@ -106,32 +135,53 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       .execute();
     const log = this.log.child({ sessionId });
     const sealer = new SessionSealer(this.db, this.dirs.vault, this.ff, sessionId, id.boothId, dataKey, genesis, log);
-    let recorder: Recorder;
+    let capture: CaptureSupervisor;
     try {
-      recorder = await Recorder.start(this.ff, this.capture, { display }, join(this.dirs.spool, sessionId), log);
+      capture = await CaptureSupervisor.start({
+        ff: this.ff,
+        cfg: this.capture,
+        plan: (withScreen) => captureInputPlan(this.capture, withScreen),
+        spoolDir: join(this.dirs.spool, sessionId),
+        sessionId,
+        faults: this.faults,
+        lock: this.lock,
+        log,
+      });
     } catch (err) {
       sealer.destroy();
+      await this.lock.release();
       await this.setPhase(sessionId, 'starting', { type: 'failed', reason: String(err) });
       await this.db.updateTable('sessions').set({ error: (err as Error).message, ended_at: new Date().toISOString(), end_reason: 'aborted' }).where('session_id', '=', sessionId).execute();
       this.emit('change');
       throw err;
     }
-    const active: ActiveSession = { sessionId, phase: 'starting', recorder, sealer, ended: null };
+    const active: ActiveSession = { sessionId, phase: 'starting', capture, sealer, ended: null, restarts: new Map(), runOfSeq: new Map() };
     this.active = active;
     active.phase = await this.setPhase(sessionId, 'starting', { type: 'captureStarted' });
     this.emit('change');
-    recorder.on('segment', (seg) => {
+    capture.on('segment', (seg) => {
       sealer.seal(seg).then(
-        () => {
+        (info) => {
+          active.runOfSeq.set(info.seq, seg.run);
           this.emit('sealed');
           this.emit('change');
         },
-        (err: unknown) => log.error({ err, file: seg.path }, 'sealing a segment failed'),
+        (err: unknown) => {
+          // A segment that cannot be sealed is a hole in the evidence: end the session visibly.
+          log.error({ err, file: seg.path }, 'sealing a segment failed');
+          this.faults.raise({ kind: 'disk.write_error', severity: 'critical', message: `a recorded segment could not be sealed: ${(err as Error).message}`, sessionId });
+          this.endActiveLogged(active, 'emergency-stop', `a segment could not be sealed: ${(err as Error).message}`);
+        },
       );
     });
-    recorder.on('exit', (exit) => {
-      if (!exit.requested && this.active === active) void this.endActive(active, 'emergency-stop', describeExit(exit));
+    capture.on('restart', (r) => {
+      active.restarts.set(r.run, r);
+      this.emit('change');
     });
+    capture.on('face', (f) => this.emit('face', f));
+    capture.on('pcm', (p) => this.emit('pcm', p));
+    capture.on('preview', (j) => this.emit('preview', j));
+    capture.on('failed', (reason) => this.endActiveLogged(active, 'emergency-stop', reason));
     return { sessionId };
   }
 
@@ -171,29 +221,46 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     };
   }
 
-  private displayToGrab(): string | null {
-    if (this.capture.screen === 'none') return null;
-    const display = this.capture.display ?? process.env.DISPLAY ?? null;
-    if (this.capture.screen === 'x11' && !display) throw new ValidationError('capture.no_display', 'capture.screen is "x11" but no X display is configured (capture.display) or set (DISPLAY)');
-    return display;
-  }
-
   private endActive(active: ActiveSession, reason: SessionManifest['endReason'], error: string | null): Promise<void> {
     active.ended ??= (async () => {
       active.phase = await this.setPhase(active.sessionId, active.phase, { type: 'stopRequested' }).catch(() => active.phase);
       this.emit('change');
-      await active.recorder.stop();
-      await active.sealer.drain();
-      active.sealer.destroy();
-      await this.signOff(active.sessionId, reason, error);
+      try {
+        await active.capture.stop();
+        await active.sealer.drain();
+      } finally {
+        active.sealer.destroy();
+        await this.lock.release();
+      }
+      await this.signOff(active.sessionId, reason, error, active.restarts, active.runOfSeq);
       if (this.active === active) this.active = null;
       this.emit('change');
     })();
     return active.ended;
   }
 
+  /** endActive from an event handler: failures are logged and shown, never unhandled. */
+  private endActiveLogged(active: ActiveSession, reason: SessionManifest['endReason'], error: string | null): void {
+    if (this.active !== active) return;
+    this.endActive(active, reason, error).catch((err: unknown) => {
+      this.log.error({ err, sessionId: active.sessionId }, 'ending the session failed');
+      this.db
+        .updateTable('sessions')
+        .set({ error: `ending the session failed: ${(err as Error).message}` })
+        .where('session_id', '=', active.sessionId)
+        .execute()
+        .catch((e: unknown) => this.log.error({ err: e }, 'cannot record the failure'));
+    });
+  }
+
   /** Builds, signs and stores the manifest from the committed segments; phase becomes syncing. */
-  private async signOff(sessionId: string, reason: SessionManifest['endReason'], error: string | null): Promise<void> {
+  private async signOff(
+    sessionId: string,
+    reason: SessionManifest['endReason'],
+    error: string | null,
+    restarts: ReadonlyMap<number, Restart> = new Map(),
+    runOfSeq: ReadonlyMap<number, number> = new Map(),
+  ): Promise<void> {
     const id = this.identity();
     if (!id) throw new DualrecError('booth.not_enrolled', 'cannot sign off a session before enrollment');
     const s = await this.db.selectFrom('sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirstOrThrow();
@@ -219,8 +286,9 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       keyWrap: JSON.parse(s.key_wrap_json) as unknown,
       genesisLink: s.genesis_link,
       finalLink: rows.at(-1)?.link ?? s.genesis_link,
-      mediaDurationSec: rows.reduce((sum, r) => sum + r.duration_sec, 0),
+      mediaDurationSec: segments.length > 0 ? segments.at(-1)!.startSec + segments.at(-1)!.durationSec : 0,
       segments,
+      gaps: findGaps(segments, restarts, runOfSeq),
     });
     const signature = signManifest(manifest, this.deviceKey.privateKey);
     await this.db
@@ -237,14 +305,31 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     return to;
   }
 
-  /** True when a new session may start now. */
-  canStart(): boolean {
-    return canStartNew(this.active?.phase ?? null);
-  }
 }
 
-function describeExit(exit: RecorderExit): string {
-  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  const tail = exit.stderrTail.split('\n').slice(-3).join(' | ');
-  return `the recorder (ffmpeg) ${how} during the session${tail ? `: ${tail}` : ''}`;
+/** Gaps shorter than this between consecutive segments are timestamp jitter, not lost media. */
+const GAP_TOLERANCE_SEC = 0.25;
+
+/**
+ * The holes in a session's timeline: every recorder restart between two segments (even when the
+ * hole is too short to see), and any other place where a segment starts later than the previous
+ * one ended. The reason is the restart's when known.
+ */
+export function findGaps(segments: readonly ManifestSegment[], restarts: ReadonlyMap<number, Restart>, runOfSeq: ReadonlyMap<number, number>): ManifestGap[] {
+  const gaps: ManifestGap[] = [];
+  for (let i = 1; i < segments.length; i++) {
+    const prev = segments[i - 1]!;
+    const cur = segments[i]!;
+    const end = prev.startSec + prev.durationSec;
+    const hole = Math.max(0, cur.startSec - end);
+    const run = runOfSeq.get(cur.seq);
+    const restart = run !== undefined && run !== runOfSeq.get(prev.seq) ? restarts.get(run) : undefined;
+    if (hole <= GAP_TOLERANCE_SEC && !restart) continue;
+    gaps.push({ afterSeq: prev.seq, startSec: round3(end), durationSec: round3(hole), reason: restart?.reason ?? 'recording interrupted (booth restarted or capture stopped)' });
+  }
+  return gaps;
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }

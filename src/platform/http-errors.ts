@@ -8,6 +8,7 @@ const FASTIFY_CLIENT_ERRORS: Record<string, { code: string; message: (e: Fastify
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'request.bad_content_type', message: (e) => `unsupported content type: ${e.message}` },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'request.empty_json', message: () => 'the JSON body is empty' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'request.bad_length', message: () => 'content-length does not match the body' },
+  FST_ERR_BAD_URL: { code: 'request.bad_url', message: () => 'the URL is malformed (bad percent-encoding)' },
 };
 
 /**
@@ -21,12 +22,14 @@ export function installErrorHandler(app: FastifyInstance): void {
     let body: ErrorBody;
     if (err instanceof DualrecError) {
       status = err.status;
-      body = { error: { code: err.code, message: err.message } };
+      // Server-side failures keep their details (paths, tool output) in the log, not the response.
+      body = { error: { code: err.code, message: status < 500 ? err.message : `${err.message.split(':')[0]}; see the server log` } };
+      if (status >= 500) req.log.error({ err }, 'request failed');
     } else if (err.code && FASTIFY_CLIENT_ERRORS[err.code]) {
       const known = FASTIFY_CLIENT_ERRORS[err.code]!;
       status = err.statusCode ?? 400;
       body = { error: { code: known.code, message: known.message(err) } };
-    } else if (err instanceof SyntaxError || err.statusCode === 400) {
+    } else if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       status = 400;
       body = { error: { code: 'request.malformed_json', message: `the body is not valid JSON: ${err.message}` } };
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {

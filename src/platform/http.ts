@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { installErrorHandler } from './http-errors.js';
 import type { Logger } from './log.js';
 
@@ -12,6 +12,12 @@ export function createHttpApp(log: Logger, opts: { bodyLimit: number }): Fastify
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
     return503OnClosing: true,
+    // Long-lived responses (the kiosk's preview stream) must not hold close() open.
+    forceCloseConnections: true,
+    // Errors Fastify raises before routing (a malformed URL) go through our error handler too.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as unknown as FastifyReply).status(400).send({ error: { code: 'request.bad_url', message: `the URL is malformed: ${err.message}` } });
+    },
   });
   installErrorHandler(app);
   return app;

@@ -66,5 +66,7 @@ export type BoothEvent = z.infer<typeof BoothEvent>;
 /** Routes of the browser-mode bridge (served by the booth on 127.0.0.1). */
 export const BRIDGE_CALL_PATH = '/bridge/v1/call';
 export const BRIDGE_EVENTS_PATH = '/bridge/v1/events';
+/** Live camera preview as multipart/x-mixed-replace JPEGs (an <img> source), while recording. */
+export const BRIDGE_PREVIEW_PATH = '/bridge/v1/preview';
 
 export { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from './ipc-channels.js';

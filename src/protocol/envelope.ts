@@ -11,7 +11,7 @@ export const SegmentHeader = z.strictObject({
   boothId: BoothId,
   seq: SegmentSeq,
   /** 96-bit AES-GCM nonce, unique per segment. */
-  nonce: Base64,
+  nonce: Base64.length(16, 'nonce must be 12 bytes (16 base64 characters)'),
   /** SHA-256 of the plaintext media; checked by the archive after decryption. */
   plainSha256: Sha256Hex,
   plainBytes: z.number().int().min(0),
@@ -45,6 +45,15 @@ export const ManifestSegment = z.strictObject({
 });
 export type ManifestSegment = z.infer<typeof ManifestSegment>;
 
+/** A hole in the recording's timeline (the recorder was restarted), with why. */
+export const ManifestGap = z.strictObject({
+  afterSeq: SegmentSeq,
+  startSec: z.number().min(0),
+  durationSec: z.number().min(0),
+  reason: z.string().max(2000),
+});
+export type ManifestGap = z.infer<typeof ManifestGap>;
+
 /**
  * The session manifest, signed by the booth's device key (Ed25519) when the session ends.
  * The signature covers the canonical JSON of this object (see core/canonical-json).
@@ -60,7 +69,9 @@ export const SessionManifest = z.strictObject({
   keyWrap: KeyWrap,
   genesisLink: Sha256Hex,
   finalLink: Sha256Hex,
+  /** End of the recorded timeline: the last segment's start plus its duration, seconds. */
   mediaDurationSec: z.number().min(0),
   segments: z.array(ManifestSegment).max(100_000),
+  gaps: z.array(ManifestGap).max(100_000).default([]),
 });
 export type SessionManifest = z.infer<typeof SessionManifest>;

@@ -9,11 +9,18 @@ export const BoothId = z.uuid({ message: 'booth id must be a UUID' });
 export type BoothId = z.infer<typeof BoothId>;
 
 /** Segment sequence numbers start at 0 and have no gaps within a session. */
-export const SegmentSeq = z.coerce
+export const SegmentSeq = z
   .number({ message: 'segment sequence must be a number' })
   .int('segment sequence must be an integer')
   .min(0, 'segment sequence must be >= 0')
   .max(1_000_000, 'segment sequence must be <= 1000000');
+
+/** A segment sequence number in a URL: plain decimal digits only (no sign, exponent, hex or fraction). */
+export const SegmentSeqParam = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,6})$/, 'segment sequence must be a whole number from 0 to 1000000 in decimal digits')
+  .transform(Number)
+  .pipe(SegmentSeq);
 
 /** Lower-case hex SHA-256 digest. */
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256 digest (64 characters)');

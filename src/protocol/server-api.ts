@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Base64, BoothId, IsoTime, SegmentSeq, SessionId, Sha256Hex } from './ids.js';
+import { Base64, BoothId, IsoTime, SegmentSeq, SegmentSeqParam, SessionId, Sha256Hex } from './ids.js';
 import { KeyWrap, SessionManifest } from './envelope.js';
 import { FaultReport } from './faults.js';
 
@@ -70,7 +70,7 @@ export type SessionView = z.infer<typeof SessionView>;
 
 // ---- segments -----------------------------------------------------------------------------
 
-export const SegmentParams = z.strictObject({ sessionId: SessionId, seq: SegmentSeq });
+export const SegmentParams = z.strictObject({ sessionId: SessionId, seq: SegmentSeqParam });
 
 /** The server's acknowledgement of a stored segment. Repeat uploads return the same one. */
 export const SegmentAck = z.strictObject({

@@ -64,6 +64,10 @@ describe('kiosk in browser mode', () => {
     expect(await byTestId('session-product').textContent()).toBe('demo-fund-001');
     expect(await number('media-seconds')).toBeGreaterThan(0);
     expect(await byTestId('error-banner').count()).toBe(0);
+    // The live camera preview (FFmpeg's MJPEG tap relayed by the bridge) shows real frames.
+    await expect
+      .poll(() => byTestId('camera-preview').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), { timeout: 10_000, interval: 250 })
+      .toBe(320);
     await page.screenshot({ path: join(RESULTS, 'kiosk-recording.png') });
 
     await byTestId('stop-button').click();

@@ -31,7 +31,7 @@ afterAll(async () => {
 
 describe('screen capture', () => {
   it('records the whole X screen with the camera inset and archives it', async () => {
-    expect((await stack.booth.state()).captureSource).toBe(`fake camera + screen ${display}`);
+    expect((await stack.booth.state()).captureSource).toBe(`camera fake + mic fake + screen x11grab:${display}`);
     const { sessionId } = (await stack.booth.handle({ type: 'startSession', productId: 'demo-fund-001' })) as { sessionId: string };
     await waitFor(async () => ((await stack.booth.state()).session?.segmentsSealed ?? 0) >= 2, 30_000, 'two sealed segments');
     await stack.booth.handle({ type: 'stopSession' });

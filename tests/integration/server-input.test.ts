@@ -228,6 +228,7 @@ describe('server input validation', () => {
       genesisLink: genesisLink(s.sessionId),
       finalLink: l1,
       mediaDurationSec: 4,
+      gaps: [],
       segments: [
         { seq: 0, cipherSha256: s0.cipherSha256, plainSha256: s0.header.plainSha256, link: l0, bytes: s0.bytes.length, startSec: 0, durationSec: 2 },
         { seq: 1, cipherSha256: s1.cipherSha256, plainSha256: s1.header.plainSha256, link: l1, bytes: s1.bytes.length, startSec: 2, durationSec: 2 },

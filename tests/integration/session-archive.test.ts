@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia, decodeErrors } from '../../src/platform/probe.js';
 import { verifyArchivedSession } from '../../src/server/archive/verify.js';
 import { segmentKey } from '../../src/server/ingest/views.js';
+import { Archiver, archiveKeys } from '../../src/server/archive/archiver.js';
+import { createLogger } from '../../src/platform/log.js';
 import type { BoothState } from '../../src/protocol/booth-api.js';
 import { startStack, waitFor, type Stack } from '../helpers/stack.js';
 
@@ -84,5 +86,21 @@ describe('one session from booth to archive', () => {
     } finally {
       await writeFile(path, original);
     }
+  });
+
+  it('archives idempotently: a rerun after a crash keeps the archived session and its stored files', async () => {
+    const { db, store } = stack.server.archive;
+    const archiver = new Archiver({ ...stack.server.archive, ff: stack.server.ffmpeg, workDir: `${stack.dataDir}/work` }, createLogger('test', 'silent'));
+    const before = await db.selectFrom('archives').selectAll().where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+    await archiver.finalize(sessionId);
+    // Crash after the files were stored but before the database commit: rows gone, files stay.
+    await db.deleteFrom('archives').where('session_id', '=', sessionId).execute();
+    await db.updateTable('sessions').set({ status: 'archiving' }).where('session_id', '=', sessionId).execute();
+    const record = await store.get(archiveKeys(sessionId).record);
+    await archiver.finalize(sessionId);
+    const after = await db.selectFrom('archives').selectAll().where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+    expect(after).toEqual(before);
+    expect((await store.get(archiveKeys(sessionId).record)).equals(record)).toBe(true);
+    expect((await db.selectFrom('sessions').select('status').where('session_id', '=', sessionId).executeTakeFirstOrThrow()).status).toBe('archived');
   });
 });

@@ -96,5 +96,8 @@ export const useSessionStore = defineStore('session', () => {
     errorIsStale = false;
   }
 
-  return { booth, session, status, error, linkUp, pending, canStart, canStop, connect, disconnect, start, stop, dismissError };
+  /** The camera preview while the camera is recording (FFmpeg owns the camera, the booth relays it). */
+  const previewUrl = computed(() => (status.value === 'recording' ? (api?.previewUrl ?? null) : null));
+  const faults = computed(() => booth.value?.faults ?? []);
+  return { booth, session, status, error, linkUp, pending, canStart, canStop, previewUrl, faults, connect, disconnect, start, stop, dismissError };
 });

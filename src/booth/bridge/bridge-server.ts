@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ForbiddenError } from '../../core/errors.js';
-import { BRIDGE_CALL_PATH, BRIDGE_EVENTS_PATH, type BoothEvent, type BoothResponses, type BoothRequest } from '../../protocol/booth-api.js';
+import { BRIDGE_CALL_PATH, BRIDGE_EVENTS_PATH, BRIDGE_PREVIEW_PATH, type BoothEvent, type BoothResponses, type BoothRequest } from '../../protocol/booth-api.js';
 import { createHttpApp } from '../../platform/http.js';
 import type { Logger } from '../../platform/log.js';
 import type { BoothConfig } from '../config.js';
@@ -16,6 +16,8 @@ export interface BridgeTarget {
   state(): Promise<unknown>;
   on(event: 'event', cb: (e: BoothEvent) => void): unknown;
   off(event: 'event', cb: (e: BoothEvent) => void): unknown;
+  on(event: 'preview', cb: (jpeg: Buffer) => void): unknown;
+  off(event: 'preview', cb: (jpeg: Buffer) => void): unknown;
 }
 
 /** Default location of the built renderer, relative to the package root. */
@@ -59,6 +61,24 @@ export class BridgeServer {
         (state) => send({ type: 'state', state } as BoothEvent),
         (err: unknown) => log.error({ err }, 'cannot read state for a new bridge client'),
       );
+    });
+    app.get(BRIDGE_PREVIEW_PATH, (req, reply) => {
+      // An <img> sends no Origin; Fetch Metadata tells whether another site embeds the camera.
+      const site = req.headers['sec-fetch-site'];
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new ForbiddenError('bridge.origin', 'the camera preview is only for the kiosk page');
+      checkOrigin(req.headers.origin);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=frame', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      const send = (jpeg: Buffer) => {
+        // Drop frames for a slow client rather than buffer them.
+        if (res.writableLength > 512 * 1024) return;
+        res.write(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
+        res.write(jpeg);
+        res.write('\r\n');
+      };
+      target.on('preview', send);
+      req.raw.on('close', () => target.off('preview', send));
     });
     const staticDir = cfg.staticDir ? resolve(cfg.staticDir) : defaultStaticDir();
     if (existsSync(staticDir)) {

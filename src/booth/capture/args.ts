@@ -1,59 +1,83 @@
+import { ValidationError } from '../../core/errors.js';
 import type { CaptureConfig } from '../config.js';
 
-/** Where the recorder writes and announces segments. */
-export interface CaptureOutput {
-  /** printf-style pattern of segment files, e.g. /spool/seg-%06d.ts */
-  segmentPattern: string;
-  /** File descriptor number on which FFmpeg announces each closed segment (CSV lines). */
-  segmentListFd: number;
-}
+import type { InputPlan } from './devices/types.js';
 
-export interface CaptureInputs {
-  /** X display to grab, whole screen (e.g. `:99`), or null for camera only. */
-  display: string | null;
+export type { InputPlan };
+
+/** File descriptors of the recorder's side outputs (fixed layout, see recorder.ts). */
+export const FD = { segmentList: 3, face: 4, pcm: 5, preview: 6, progress: 7 } as const;
+
+/** Sample format of the speech tap: signed 16-bit little-endian, mono. */
+export const PCM_RATE = 16_000;
+
+export interface CaptureOutput {
+  /** printf-style pattern of segment files, e.g. /spool/run-0/seg-%06d.ts */
+  segmentPattern: string;
+  /** Added to every output timestamp, so a restarted run continues the session's timeline. */
+  tsOffsetSec: number;
 }
 
 /**
- * Builds the FFmpeg argument list for one recording. Pure: no I/O, unit-tested.
+ * Builds the FFmpeg argument list for one recording run. Pure: no I/O, unit-tested.
  *
- * Layout: one video stream (the screen with the camera as picture-in-picture in the lower right,
- * or the camera alone when there is no screen) and one AAC audio stream, cut into MPEG-TS segments
- * on forced keyframes every `segmentSeconds`. MPEG-TS is chosen for the skeleton because every
- * segment plays on its own, a killed FFmpeg leaves a readable partial segment, and segments join
- * exactly by concatenation (the archive remuxes the joined stream to MP4).
+ * Outputs of the one process:
+ *  - MPEG-TS segments (`segmentSeconds`, cut on forced keyframes): one video stream, the screen
+ *    with the camera as picture-in-picture in the lower right (or the camera alone), and AAC
+ *    audio. x264 runs with `-tune zerolatency`: no lookahead or B-frames, so a killed FFmpeg has
+ *    written all but ~0.1 s of what it captured (veryfast's lookahead held back ~1 s). Each closed
+ *    segment is announced as a CSV line on fd 3.
+ *  - fd 4: the camera as raw gray frames (`taps.faceWidth` x `taps.faceHeight`, `taps.faceFps`) for face checks;
+ *  - fd 5: the microphone as 16 kHz mono s16le PCM for speech checks;
+ *  - fd 6: the camera as MJPEG (`taps.previewFps`) for the kiosk's live preview;
+ *  - fd 7: `-progress` reports every second.
+ * When the camera input ends, the overlay passes the screen through (eof_action=pass), so screen
+ * and audio keep recording and the face tap falls silent (the supervisor raises camera.lost).
+ * Without a camera there is no face tap or preview; without a microphone no audio or speech tap.
+ * Inputs come from buildInputArgs (devices/input-args.ts) for the configured devices.
  */
-export function buildCaptureArgs(cfg: CaptureConfig, inputs: CaptureInputs, out: CaptureOutput): string[] {
-  const args: string[] = ['-hide_banner', '-loglevel', 'warning', '-nostats'];
-  const fakeAv = `testsrc2=size=${cfg.width}x${cfg.height}:rate=${cfg.fps}[out0];sine=frequency=440:sample_rate=48000:beep_factor=4[out1]`;
-  let filter: string | null = null;
-  let videoMap: string;
-  let audioMap: string;
-  if (inputs.display) {
-    args.push('-f', 'x11grab', '-framerate', String(cfg.fps), '-i', inputs.display);
-    args.push('-re', '-f', 'lavfi', '-i', fakeAv);
-    // The camera at a quarter of the screen width, even dimensions, 16 px from the lower right corner.
-    filter = "[1:v][0:v]scale2ref=w='trunc(main_w/8)*2':h='trunc(ow/mdar/2)*2'[pip][scr];[scr][pip]overlay=W-w-16:H-h-16:shortest=1,format=yuv420p[v]";
-    videoMap = '[v]';
-    audioMap = '1:a';
+export function buildCaptureArgs(cfg: CaptureConfig, plan: InputPlan, out: CaptureOutput): string[] {
+  const t = cfg.taps;
+  const args: string[] = ['-hide_banner', '-loglevel', 'error', '-nostats', '-stats_period', '1', '-progress', `pipe:${FD.progress}`, ...plan.args];
+  if (!plan.screen && !plan.camera) throw new ValidationError('capture.no_video', 'capture: neither a screen nor a camera is selected; the recording needs video');
+  const graph: string[] = [];
+  if (plan.camera) graph.push(`[${plan.camera}]split=3[cam][camface][camprev]`);
+  if (plan.screen && plan.camera) {
+    graph.push(`[cam]scale=${cfg.pipWidth}:-2[pip]`);
+    graph.push(`[${plan.screen}][pip]overlay=W-w-16:H-h-16:eof_action=pass:shortest=0,format=yuv420p[v]`);
+  } else if (plan.screen) {
+    graph.push(`[${plan.screen}]format=yuv420p[v]`);
   } else {
-    args.push('-re', '-f', 'lavfi', '-i', fakeAv);
-    videoMap = '0:v';
-    audioMap = '0:a';
+    graph.push(`[cam]format=yuv420p[v]`);
   }
-  if (filter) args.push('-filter_complex', filter);
-  args.push('-map', videoMap, '-map', audioMap);
+  if (plan.camera) {
+    graph.push(`[camface]fps=${t.faceFps},scale=${t.faceWidth}:${t.faceHeight},format=gray[face]`);
+    graph.push(`[camprev]fps=${t.previewFps},scale=${t.previewWidth}:-2[prev]`);
+  }
+  if (plan.mic) {
+    graph.push(`[${plan.mic}]asplit=2[a][atap]`);
+    graph.push(`[atap]aresample=${PCM_RATE},aformat=sample_fmts=s16:channel_layouts=mono[pcm]`);
+  }
+  args.push('-filter_complex', graph.join(';'));
+  // Recording.
+  args.push('-map', '[v]');
+  if (plan.mic) args.push('-map', '[a]');
+  args.push('-c:v', 'libx264', '-preset', cfg.preset, '-tune', 'zerolatency', '-crf', String(cfg.crf), '-pix_fmt', 'yuv420p', '-force_key_frames', `expr:gte(t,n_forced*${cfg.segmentSeconds})`);
+  if (plan.mic) args.push('-c:a', 'aac', '-b:a', '96k', '-ar', '48000', '-ac', '1');
   args.push(
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '26', '-pix_fmt', 'yuv420p',
-    '-force_key_frames', `expr:gte(t,n_forced*${cfg.segmentSeconds})`,
-    '-c:a', 'aac', '-b:a', '96k', '-ar', '48000', '-ac', '1',
+    '-output_ts_offset', out.tsOffsetSec.toFixed(3),
     '-f', 'segment',
     '-segment_time', String(cfg.segmentSeconds),
     '-segment_format', 'mpegts',
-    '-segment_list', `pipe:${out.segmentListFd}`,
+    '-segment_format_options', 'flush_packets=1',
+    '-segment_list', `pipe:${FD.segmentList}`,
     '-segment_list_type', 'csv',
-    '-flush_packets', '1',
     out.segmentPattern,
   );
+  // Taps and preview.
+  if (plan.camera) args.push('-map', '[face]', '-f', 'rawvideo', '-pix_fmt', 'gray', `pipe:${FD.face}`);
+  if (plan.mic) args.push('-map', '[pcm]', '-f', 's16le', `pipe:${FD.pcm}`);
+  if (plan.camera) args.push('-map', '[prev]', '-c:v', 'mjpeg', '-q:v', '8', '-f', 'mpjpeg', `pipe:${FD.preview}`);
   return args;
 }
 

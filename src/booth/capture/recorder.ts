@@ -7,11 +7,12 @@ import { DependencyError } from '../../core/errors.js';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
 import type { Logger } from '../../platform/log.js';
 import type { CaptureConfig } from '../config.js';
-import { buildCaptureArgs, parseSegmentListLine, type CaptureInputs } from './args.js';
+import { buildCaptureArgs, FD, parseSegmentListLine, type InputPlan } from './args.js';
+import { FixedChunker, MjpegSplitter } from './mjpeg.js';
+import { ProgressParser, type CaptureProgress } from './progress.js';
 
 /** A segment file FFmpeg has closed. */
 export interface ClosedSegment {
-  index: number;
   path: string;
   /** Times from FFmpeg's segment list (approximate; the vault measures exact durations). */
   listStartSec: number;
@@ -28,30 +29,39 @@ export interface RecorderExit {
 
 export interface RecorderEvents {
   segment: [ClosedSegment];
+  /** One gray frame of the camera (taps.faceWidth x taps.faceHeight bytes). */
+  face: [Buffer];
+  /** 16 kHz mono s16le PCM of the microphone. */
+  pcm: [Buffer];
+  /** One JPEG of the camera preview. */
+  preview: [Buffer];
+  progress: [CaptureProgress];
   exit: [RecorderExit];
 }
 
-const SEGMENT_LIST_FD = 3;
 const STDERR_TAIL_BYTES = 4096;
 
 /**
- * One FFmpeg child producing one session's segments. Emits `segment` for each closed segment in
- * order and `exit` once. stop() asks FFmpeg to finish (it closes and announces the last segment),
- * then escalates to SIGTERM and SIGKILL if it does not exit in time.
+ * One FFmpeg run writing segments into `spoolDir`, with the face, speech and preview taps and
+ * progress on extra pipes (layout in args.ts). Every pipe is always drained, so a slow consumer can
+ * never stall the recording. Emits `exit` once, after FFmpeg has exited and every pipe is closed,
+ * so no segment announcement arrives after it.
  */
 export class Recorder extends EventEmitter<RecorderEvents> {
   private stopping = false;
   private stderrTail = '';
   private readonly exited: Promise<RecorderExit>;
+  private readonly announced = new Set<string>();
 
   private constructor(
     private readonly child: ChildProcess,
     readonly spoolDir: string,
+    private readonly cfg: CaptureConfig,
     private readonly log: Logger,
   ) {
     super();
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
+      child.once('close', (code, signal) => {
         const exit = { code, signal, requested: this.stopping, stderrTail: this.stderrTail.trim() };
         this.log.info({ code, signal, requested: this.stopping }, 'ffmpeg exited');
         resolve(exit);
@@ -60,17 +70,21 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     });
   }
 
-  static start(ff: FfmpegInfo, cfg: CaptureConfig, inputs: CaptureInputs, spoolDir: string, log: Logger): Promise<Recorder> {
-    mkdirSync(spoolDir, { recursive: true });
-    const args = buildCaptureArgs(cfg, inputs, { segmentPattern: join(spoolDir, 'seg-%06d.ts'), segmentListFd: SEGMENT_LIST_FD });
+  static start(ff: FfmpegInfo, cfg: CaptureConfig, plan: InputPlan, spoolDir: string, tsOffsetSec: number, log: Logger): Promise<Recorder> {
+    mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
+    const args = buildCaptureArgs(cfg, plan, { segmentPattern: join(spoolDir, 'seg-%06d.ts'), tsOffsetSec });
     log.info({ ffmpeg: ff.ffmpeg, args: args.join(' ') }, 'starting ffmpeg');
-    const child = spawn(ff.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe', 'pipe'], cwd: spoolDir });
-    const rec = new Recorder(child, spoolDir, log);
+    const child = spawn(ff.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'], cwd: spoolDir });
+    const rec = new Recorder(child, spoolDir, cfg, log);
     rec.wire();
     return new Promise((resolve, reject) => {
       child.once('spawn', () => resolve(rec));
       child.once('error', (err) => reject(new DependencyError('ffmpeg.spawn_failed', `cannot start ffmpeg ${ff.ffmpeg}: ${err.message}`, undefined, { cause: err })));
     });
+  }
+
+  private pipe(fd: number): Readable {
+    return this.child.stdio[fd] as Readable;
   }
 
   private wire(): void {
@@ -79,9 +93,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     stderr.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
     });
-    const list = this.child.stdio[SEGMENT_LIST_FD] as Readable;
+
     let pending = '';
-    let index = 0;
+    const list = this.pipe(FD.segmentList);
     list.setEncoding('utf8');
     list.on('data', (chunk: string) => {
       pending += chunk;
@@ -94,9 +108,27 @@ export class Recorder extends EventEmitter<RecorderEvents> {
           if (line.trim()) this.log.warn({ line }, 'unrecognised segment list line');
           continue;
         }
-        this.emit('segment', { index: index++, path: join(this.spoolDir, entry.file), listStartSec: entry.startSec, listEndSec: entry.endSec });
+        this.announced.add(entry.file);
+        this.emit('segment', { path: join(this.spoolDir, entry.file), listStartSec: entry.startSec, listEndSec: entry.endSec });
       }
     });
+
+    const faces = new FixedChunker(this.cfg.taps.faceWidth * this.cfg.taps.faceHeight);
+    this.pipe(FD.face).on('data', (chunk: Buffer) => {
+      for (const f of faces.push(chunk)) this.emit('face', f);
+    });
+    this.pipe(FD.pcm).on('data', (chunk: Buffer) => this.emit('pcm', chunk));
+    const jpegs = new MjpegSplitter();
+    this.pipe(FD.preview).on('data', (chunk: Buffer) => {
+      for (const j of jpegs.push(chunk)) this.emit('preview', j);
+    });
+    const progress = new ProgressParser();
+    const prog = this.pipe(FD.progress);
+    prog.setEncoding('utf8');
+    prog.on('data', (chunk: string) => {
+      for (const p of progress.push(chunk)) this.emit('progress', p);
+    });
+    for (const fd of [FD.segmentList, FD.face, FD.pcm, FD.preview, FD.progress]) this.pipe(fd).on('error', (err) => this.log.debug({ err, fd }, 'recorder pipe error'));
     (this.child.stdin as Writable).on('error', (err) => this.log.debug({ err }, 'ffmpeg stdin closed'));
   }
 
@@ -104,9 +136,19 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     return this.child.pid;
   }
 
-  /** Resolves when FFmpeg has exited, however it ended. */
+  /** Names of the segment files FFmpeg announced as closed (the rest in spoolDir were open at exit). */
+  get announcedFiles(): ReadonlySet<string> {
+    return this.announced;
+  }
+
+  /** Resolves when FFmpeg has exited and its pipes are closed, however it ended. */
   wait(): Promise<RecorderExit> {
     return this.exited;
+  }
+
+  /** Kills FFmpeg at once (a stall); the exit is reported as not requested. */
+  kill(): void {
+    this.child.kill('SIGKILL');
   }
 
   /** Asks FFmpeg to finish the recording; safe to call twice. Resolves with the exit. */

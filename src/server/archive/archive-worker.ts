@@ -39,7 +39,9 @@ export class ArchiveWorker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.busy = this.drain().finally(() => {
+      this.busy = this.drain()
+        .catch((err: unknown) => this.log.error({ err }, 'archive worker error; retrying at the next poll'))
+        .finally(() => {
         this.busy = null;
         this.schedule(this.pollMs);
       });
@@ -58,7 +60,9 @@ export class ArchiveWorker {
         const message = (err as Error).message;
         const gaveUp = await this.queue.fail(job, message, err instanceof IntegrityError);
         log.error({ err: message, gaveUp }, 'archive job failed');
-        if (gaveUp) await this.db.updateTable('sessions').set({ status: 'failed', failure: message }).where('session_id', '=', job.sessionId).execute();
+        // Never turn an archived session into a failed one (a rerun after a crash may fail late).
+        const archived = await this.db.selectFrom('archives').select('session_id').where('session_id', '=', job.sessionId).executeTakeFirst();
+        if (gaveUp && !archived) await this.db.updateTable('sessions').set({ status: 'failed', failure: message }).where('session_id', '=', job.sessionId).execute();
       }
     }
   }

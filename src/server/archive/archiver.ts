@@ -43,8 +43,17 @@ export class Archiver {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Idempotent: a session that is already archived is left as it is, and a run interrupted after
+   * storing the MP4 or the record reuses what was stored (write-once) instead of failing on it.
+   */
   async finalize(sessionId: string): Promise<void> {
     const log = this.log.child({ sessionId });
+    const done = await this.deps.db.selectFrom('archives').select('session_id').where('session_id', '=', sessionId).executeTakeFirst();
+    if (done) {
+      log.info('already archived');
+      return;
+    }
     const work = join(this.deps.workDir, `${sessionId}-${randomBytes(4).toString('hex')}`);
     await mkdir(work, { recursive: true, mode: 0o700 });
     try {
@@ -61,15 +70,20 @@ export class Archiver {
       } catch (cause) {
         throw new DependencyError('archive.remux_failed', `ffmpeg could not join session ${sessionId}: ${(cause as { stderr?: string }).stderr ?? String(cause)}`, undefined, { cause });
       }
-      const errors = await decodeErrors(this.deps.ff, mp4);
-      if (errors.length > 0) throw new IntegrityError('archive.decode_failed', `the joined recording of ${sessionId} does not decode cleanly: ${errors.slice(0, 3).join(' | ')}`);
-      const probe = await probeMedia(this.deps.ff, mp4);
-      const durationSec = probe.format.duration ?? 0;
-      const sha256 = await hashFile(mp4);
-      const bytes = (await stat(mp4)).size;
       const keys = archiveKeys(sessionId);
+      // A previous interrupted run may have stored the MP4 already: keep that one (write-once).
+      const storedMp4 = this.deps.store.localPath(keys.mp4);
+      const reuse = storedMp4 !== null && (await this.deps.store.has(keys.mp4));
+      const finalMp4 = reuse ? storedMp4 : mp4;
+      const errors = await decodeErrors(this.deps.ff, finalMp4);
+      if (errors.length > 0) throw new IntegrityError('archive.decode_failed', `the joined recording of ${sessionId} does not decode cleanly: ${errors.slice(0, 3).join(' | ')}`);
+      const probe = await probeMedia(this.deps.ff, finalMp4);
+      const durationSec = probe.format.duration ?? 0;
+      const sha256 = await hashFile(finalMp4);
+      const bytes = (await stat(finalMp4)).size;
       const session = await this.deps.db.selectFrom('sessions').select(['booth_id', 'signature']).where('session_id', '=', sessionId).executeTakeFirstOrThrow();
-      const archivedAt = new Date().toISOString();
+      const previous = (await this.deps.store.has(keys.record)) ? (JSON.parse((await this.deps.store.get(keys.record)).toString('utf8')) as Partial<ArchiveRecord>) : null;
+      const archivedAt = previous?.archivedAt ?? new Date().toISOString();
       const record: ArchiveRecord = {
         v: 1,
         sessionId,
@@ -82,7 +96,7 @@ export class Archiver {
         archivedAt,
         ffmpeg: this.deps.ff.version,
       };
-      await this.deps.store.putFile(keys.mp4, mp4);
+      if (!reuse) await this.deps.store.putFile(keys.mp4, mp4);
       await this.deps.store.put(keys.record, Buffer.from(canonicalJson(record)));
       await this.deps.db.transaction().execute(async (tx) => {
         await tx.insertInto('archives').values({ session_id: sessionId, mp4_key: keys.mp4, mp4_sha256: sha256, mp4_bytes: bytes, record_key: keys.record, duration_sec: durationSec, archived_at: archivedAt }).execute();

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, mkdir, open, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, copyFile, link, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import { writeFileDurable, fsyncDir } from '../../platform/fs.js';
 import { checkKey, type BlobStore } from './blob-store.js';
@@ -26,24 +26,32 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /** Copies to a temporary name, fsyncs, then links into place: a crash never leaves a partial file under the key. */
   async putFile(key: string, src: string): Promise<void> {
     const path = this.localPath(key);
-    await mkdir(dirname(path), { recursive: true });
+    const dir = dirname(path);
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      await copyFile(src, path, 1 /* COPYFILE_EXCL */);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if ((await hashFile(path)) !== (await hashFile(src))) throw new ConflictError('storage.exists', `${key} is already stored with different content; evidence is never overwritten`);
-      return;
-    }
-    const fh = await open(path, 'r');
-    try {
-      await fh.sync();
+      await copyFile(src, tmp, 1 /* COPYFILE_EXCL */);
+      const fh = await open(tmp, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await chmod(tmp, 0o444);
+      try {
+        await link(tmp, path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if ((await hashFile(path)) !== (await hashFile(src))) throw new ConflictError('storage.exists', `${key} is already stored with different content; evidence is never overwritten`);
+        return;
+      }
+      await fsyncDir(dir);
     } finally {
-      await fh.close();
+      await rm(tmp, { force: true });
     }
-    await chmod(path, 0o444);
-    await fsyncDir(dirname(path));
   }
 
   async get(key: string): Promise<Buffer> {

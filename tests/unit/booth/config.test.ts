@@ -34,3 +34,14 @@ describe('booth config', () => {
     expect(() => loadBoothConfig(join(dir, 'bad.json'))).toThrow(/not valid JSON/);
   });
 });
+
+describe('booth config: server link security', () => {
+  it('allows plain http only to this machine', () => {
+    expect(parseBoothConfig({ server: { url: 'http://localhost:8080' } }).server.url).toBe('http://localhost:8080');
+    expect(parseBoothConfig({ server: { url: 'https://archive.bank.example' } }).server.url).toBe('https://archive.bank.example');
+    expect(() => parseBoothConfig({ server: { url: 'http://10.1.2.3:8080' } })).toThrow(/server\.url: server\.url must use https unless the server is on this machine/);
+  });
+  it('validates the pinned archive key fingerprint', () => {
+    expect(() => parseBoothConfig({ server: { archiveKeyId: 'ABC' } })).toThrow(/server\.archiveKeyId/);
+  });
+});

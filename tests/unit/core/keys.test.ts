@@ -28,6 +28,7 @@ describe('key wrapping and manifest signatures', () => {
     genesisLink: 'b'.repeat(64),
     finalLink: 'c'.repeat(64),
     mediaDurationSec: 20,
+    gaps: [],
     segments: [],
   };
 

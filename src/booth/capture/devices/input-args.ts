@@ -63,13 +63,14 @@ function micOptions(m: MicSelection): string[] {
 function cameraMicInputs(cam: ParsedDevice | null, mic: ParsedDevice | null, sel: DeviceSelection): Input[] {
   const c = sel.camera;
   const fakeCam = c.device === 'fake';
+  const camEnd = c.fakeSeconds ? `:duration=${c.fakeSeconds}` : '';
   const fakeMic = sel.mic.device === 'fake';
   const inputs: Input[] = [];
   if (fakeCam && fakeMic) {
     // One lavfi input for both: two separate -re lavfi inputs drift apart.
-    return [{ args: ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${size(c.width, c.height)}:rate=${c.fps}[out0];${SINE}[out1]`], video: true, audio: true }];
+    return [{ args: ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${size(c.width, c.height)}:rate=${c.fps}${camEnd}[out0];${SINE}[out1]`], video: true, audio: true }];
   }
-  if (fakeCam) inputs.push({ args: ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${size(c.width, c.height)}:rate=${c.fps}`], video: true, audio: false });
+  if (fakeCam) inputs.push({ args: ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${size(c.width, c.height)}:rate=${c.fps}${camEnd}`], video: true, audio: false });
   if (cam && mic && cam.backend === mic.backend && (cam.backend === 'dshow' || cam.backend === 'avfoundation')) {
     // Same input for camera and microphone keeps them in sync (FFmpeg dshow/avfoundation docs).
     const target = cam.backend === 'dshow' ? `video=${cam.name}:audio=${mic.name}` : `${cam.name}:${mic.name}`;

@@ -24,6 +24,7 @@ export function resolveScreen(cfg: Pick<CaptureConfig, 'screen' | 'display'>, pl
 export function selectionFromConfig(cfg: CaptureConfig, platform: CapturePlatform, env: ScreenEnv): DeviceSelection {
   const camera: DeviceSelection['camera'] = { device: cfg.camera, width: cfg.width, height: cfg.height, fps: cfg.fps };
   if (cfg.cameraFormat) camera.inputFormat = cfg.cameraFormat;
+  if (cfg.fake.cameraSeconds) camera.fakeSeconds = cfg.fake.cameraSeconds;
   return {
     camera,
     mic: { device: cfg.mic },

@@ -43,6 +43,8 @@ export interface CameraSelection {
   fps: number;
   /** v4l2 `-input_format`, dshow `-vcodec mjpeg` or `-pixel_format`, avfoundation `-pixel_format`. */
   inputFormat?: string;
+  /** Fake camera only: end after this many seconds (camera-loss tests). */
+  fakeSeconds?: number;
 }
 
 export interface MicSelection {

@@ -1,0 +1,85 @@
+// Booth enrollment against a real server on 127.0.0.1: the pinned archive key, a code refused on a
+// retry (must not crash the booth), and enrollment once the server comes up.
+import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Booth } from '../../src/booth/booth.js';
+import { parseBoothConfig } from '../../src/booth/config.js';
+import { createLogger } from '../../src/platform/log.js';
+import { parseServerConfig } from '../../src/server/config.js';
+import { Server } from '../../src/server/server.js';
+import { waitFor } from '../helpers/stack.js';
+
+const log = (n: string) => createLogger(n, process.env.DUALREC_LOG_LEVEL ?? 'silent');
+const cleanup: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function tmp(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'dualrec-enroll-'));
+  cleanup.push(() => rm(d, { recursive: true, force: true }));
+  return d;
+}
+
+async function server(dataDir: string, port = 0): Promise<Server> {
+  const s = await Server.create(parseServerConfig({ dataDir, port }), { log: log('server') });
+  cleanup.push(() => s.close());
+  return s;
+}
+
+const boothConfig = (dataDir: string, url: string, code: string, extra: object = {}) =>
+  parseBoothConfig({ name: 'enroll-test', dataDir, server: { url, enrollmentCode: code, ...extra }, bridge: { enabled: false } });
+
+describe('booth enrollment', () => {
+  it('enrolls when the archive key matches the pinned fingerprint', async () => {
+    const dir = await tmp();
+    const s = await server(join(dir, 'server'));
+    const url = await s.listen();
+    const { code } = await s.ingest.createEnrollmentCode();
+    const booth = await Booth.create(boothConfig(join(dir, 'booth'), url, code, { archiveKeyId: s.archive.keys.keyId }), { log: log('booth') });
+    cleanup.push(() => booth.close());
+    expect(booth.boothId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('refuses an archive key other than the pinned one, naming both', async () => {
+    const dir = await tmp();
+    const s = await server(join(dir, 'server'));
+    const url = await s.listen();
+    const { code } = await s.ingest.createEnrollmentCode();
+    await expect(Booth.create(boothConfig(join(dir, 'booth'), url, code, { archiveKeyId: 'a'.repeat(64) }), { log: log('booth') })).rejects.toThrow(
+      /archive key [0-9a-f]{16}… is not the one configured in server\.archiveKeyId \(aaaaaaaaaaaaaaaa…\); refusing to enroll/,
+    );
+  });
+
+  it('enrolls once the server comes up, and survives a code refused on a retry', async () => {
+    const dir = await tmp();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    // Server data exists, but nothing listens yet: the booth retries with backoff.
+    const s = await server(join(dir, 'server'), port);
+    const { code } = await s.ingest.createEnrollmentCode();
+    const good = await Booth.create(boothConfig(join(dir, 'good'), url, code), { log: log('booth') });
+    cleanup.push(() => good.close());
+    const bad = await Booth.create(boothConfig(join(dir, 'bad'), url, 'WRONG-CODE-0000'), { log: log('booth') });
+    cleanup.push(() => bad.close());
+    expect(good.boothId).toBeNull();
+    await s.listen();
+    await waitFor(async () => good.boothId, 15_000, 'enrollment after the server came up');
+    // The refused booth stays up, unenrolled, and says why in its log (no unhandled rejection).
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(bad.boothId).toBeNull();
+    expect((await bad.state()).boothName).toBe('enroll-test');
+  });
+});
