@@ -74,6 +74,9 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
   private readonly lanes = new Map<string, LaneBackoff>();
   private readonly lastPoll = new Map<string, number>();
   private wake: (() => void) | null = null;
+  private kicked = false;
+  /** Lanes in flight, by session: at most `parallelSessions`, each working on its own session. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private loopDone: Promise<void> = Promise.resolve();
   private readonly segments: SegmentStore;
   private readonly uploader: SegmentUploader;
@@ -109,12 +112,13 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     if (this.running) this.reporter?.kick();
   }
 
-  /** Wakes the loop now (new segment sealed, session ended). */
+  /** Wakes the loop now (new segment sealed, session ended); a kick during a step is not lost. */
   kick(): void {
+    this.kicked = true;
     this.wake?.();
   }
 
-  /** Stops after the current step. Safe to call twice. */
+  /** Stops after the lanes in flight have ended. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -125,7 +129,7 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
 
   private async loop(): Promise<void> {
     while (!this.closed) {
-      let delay: number | null;
+      let delay: number;
       try {
         delay = await this.step();
       } catch (err) {
@@ -133,11 +137,20 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
         this.log.error({ err }, 'sync planning failed');
         delay = this.opts.backoff.maxMs;
       }
-      if (delay !== 0) await this.sleep(delay);
+      if (delay === 0 || this.closed) continue;
+      // Wake on the timer, a kick, or the end of any lane in flight.
+      const sleeping = this.sleep(delay);
+      if (this.inFlight.size > 0) {
+        await Promise.race([sleeping, ...this.inFlight.values()]);
+        this.wake?.();
+      } else {
+        await sleeping;
+      }
     }
+    await Promise.all(this.inFlight.values());
   }
 
-  private sleep(ms: number | null): Promise<void> {
+  private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         if (this.timer) clearTimeout(this.timer);
@@ -145,8 +158,13 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
         this.wake = null;
         resolve();
       };
+      if (this.kicked) {
+        this.kicked = false;
+        resolve();
+        return;
+      }
       this.wake = done;
-      if (ms !== null) this.timer = setTimeout(done, ms);
+      this.timer = setTimeout(done, ms);
     });
   }
 
@@ -157,20 +175,43 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     }
   }
 
-  /** Runs one round of lanes; returns how long to wait before the next round (0: at once). */
+  /**
+   * Starts an action for every session that has one, up to `parallelSessions` lanes in flight (a
+   * lane that finishes frees its slot at once; it does not wait for the others). Archive polls and
+   * the idle health check run only when no lane is busy. Returns how long to wait (0: plan again).
+   */
   private async step(): Promise<number> {
+    this.kicked = false;
     const now = Date.now();
     const { actions, nextAt, polling } = await this.plan(now);
-    const work = actions.filter((a) => a.kind !== 'poll').slice(0, this.opts.parallelSessions);
-    const batch = work.length > 0 ? work : actions;
-    if (batch.length === 0) {
-      if (now - this.lastContact > HEALTH_EVERY_MS) await this.runLane(null, () => this.client.health().then(() => ({ changed: false, contacted: true })));
-      const waits = [nextAt - now, polling ? this.opts.pollMs : HEALTH_EVERY_MS].filter((x) => x > 0);
-      return Math.max(10, Math.min(...waits));
+    const free = Math.max(0, this.opts.parallelSessions - this.inFlight.size);
+    const work = actions.filter((a) => a.kind !== 'poll').slice(0, free);
+    for (const a of work) this.launch(a);
+    const waits = [nextAt - now, polling ? this.opts.pollMs : HEALTH_EVERY_MS];
+    if (this.inFlight.size === 0) {
+      const polls = actions.filter((a) => a.kind === 'poll');
+      if (polls.length > 0) {
+        const results = await Promise.all(polls.map((a) => this.runLane(a.session.session_id, () => this.act(a))));
+        if (results.some((r) => r)) {
+          this.emit('change');
+          return 0;
+        }
+        waits.push(this.opts.pollMs);
+      } else if (now - this.lastContact > HEALTH_EVERY_MS) {
+        await this.runLane(null, () => this.client.health().then(() => ({ changed: false, contacted: true })));
+      }
     }
-    const results = await Promise.all(batch.map((a) => this.runLane(a.session.session_id, () => this.act(a))));
-    if (results.some((r) => r)) this.emit('change');
-    return work.length > 0 ? 0 : Math.max(10, Math.min(this.opts.pollMs, nextAt - Date.now()));
+    return Math.max(10, Math.min(...waits.filter((x) => x > 0)));
+  }
+
+  private launch(a: Action): void {
+    const id = a.session.session_id;
+    const lane = this.runLane(id, () => this.act(a))
+      .then((changed) => {
+        if (changed) this.emit('change');
+      })
+      .finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, lane);
   }
 
   /** Runs one lane's action; records success (online, backoff reset) or failure (lane backoff). Resolves to whether anything changed. */
@@ -222,6 +263,7 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     let nextAt = Number.POSITIVE_INFINITY;
     let polling = false;
     for (const s of sessions) {
+      if (this.inFlight.has(s.session_id)) continue;
       const lane = this.lanes.get(s.session_id);
       if (lane && lane.notBefore > now) {
         nextAt = Math.min(nextAt, lane.notBefore);
