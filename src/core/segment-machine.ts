@@ -6,6 +6,7 @@ import { ConflictError } from './errors.js';
  *   recorded ─seal→ sealed ─uploadStarted→ uploading ─acknowledged→ acknowledged ─purged→ purged
  *                      │                      │  └─uploadFailed→ failed ─uploadStarted→ uploading
  *                      └─corrupted→ quarantined ←─rejected / corrupted─┘
+ *                                      └─released (operator)→ sealed
  *
  * `recorded` is the plaintext FFmpeg has closed in the spool; it has no row because only the
  * in-memory session key can seal it. Every later state is a row in the booth database and every
@@ -28,6 +29,8 @@ export type SegmentEvent =
   | { type: 'rejected'; reason: string }
   /** The sealed file no longer matches its row (or is gone). */
   | { type: 'corrupted'; reason: string }
+  /** An operator released a quarantined segment for another upload (the cause was fixed). */
+  | { type: 'released' }
   | { type: 'purged' };
 
 const TRANSITIONS: Record<SegmentState, Partial<Record<SegmentEvent['type'], SegmentState>>> = {
@@ -37,7 +40,7 @@ const TRANSITIONS: Record<SegmentState, Partial<Record<SegmentEvent['type'], Seg
   failed: { uploadStarted: 'uploading', corrupted: 'quarantined' },
   acknowledged: { purged: 'purged' },
   purged: {},
-  quarantined: {},
+  quarantined: { released: 'sealed' },
 };
 
 /** The next state, or a ConflictError naming state and event when the event is not allowed there. */

@@ -113,6 +113,13 @@ describe('segment lifecycle over real HTTP', () => {
       expect(seg!.last_error).toMatch(/^segment\.chain_break: /);
       expect(faults.active().find((f) => f.kind === 'segment.rejected')).toMatchObject({ sessionId, severity: 'critical' });
       expect(await serverSegments(sessionId)).toEqual([]);
+      // An operator release sends it again; the server still refuses it, so it is quarantined again.
+      expect(await new SegmentStore(fx.db).releaseQuarantined(sessionId)).toEqual([0]);
+      expect((await states(sessionId))[0]).toBe('sealed');
+      sync.kick();
+      await waitFor(async () => (await new SegmentStore(fx.db).get({ sessionId, seq: 0 }))?.attempts === 2, 10_000, 'the released segment tried again');
+      expect((await states(sessionId))[0]).toBe('quarantined');
+      expect(faults.active().find((f) => f.kind === 'segment.rejected')?.count).toBe(2);
     } finally {
       await sync.close();
     }
@@ -223,5 +230,32 @@ describe('segment lifecycle over real HTTP', () => {
     expect(s.faults.map((f) => f.kind)).toEqual(['disk.nearly_full']);
     const blocked = s.sessions.find((x) => x.segments === 4 && x.acknowledged === 1);
     expect(blocked).toBeDefined();
+  });
+
+  it('releases quarantined segments from the command line, and a still-corrupted file is caught again', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const row = await fx.db.selectFrom('segments').select(['session_id', 'seq']).where('state', '=', 'quarantined').where('last_error', 'like', '%no longer matches%').executeTakeFirstOrThrow();
+    const log = console.log;
+    const out: string[] = [];
+    console.log = (...a: unknown[]) => void out.push(a.join(' '));
+    try {
+      expect(await main(['booth', 'release', row.session_id, '--data', fx.dir])).toBe(0);
+      expect(await main(['booth', 'release', row.session_id, '--data', fx.dir])).toBe(1);
+    } finally {
+      console.log = log;
+    }
+    expect(out[0]).toMatch(new RegExp(`released segment\\(s\\) ${row.seq} of session ${row.session_id}`));
+    expect(out[1]).toMatch(/has no quarantined segments/);
+    expect((await new SegmentStore(fx.db).get({ sessionId: row.session_id, seq: row.seq }))!.state).toBe('sealed');
+    const faults = new FaultReporter();
+    const sync = new SyncLoop(fx.db, fx.vaultDir, fx.client, syncOpts(), faults, silent);
+    sync.start();
+    try {
+      await waitFor(async () => (await new SegmentStore(fx.db).get({ sessionId: row.session_id, seq: row.seq }))!.state === 'quarantined', 10_000, 'quarantined again');
+      expect(faults.active().map((f) => f.kind)).toContain('segment.corrupted');
+      expect(await serverSegments(row.session_id)).toEqual([0]);
+    } finally {
+      await sync.close();
+    }
   });
 });

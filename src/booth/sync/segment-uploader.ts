@@ -54,6 +54,9 @@ export class SegmentUploader {
         throw new ServerRejectedError(409, 'segment.exists', `the server acknowledged segment ${seg.seq} of ${seg.session_id} with a different hash or link`);
       }
       await this.segments.transition(key, { type: 'acknowledged' }, { ack_segment_id: ack.segmentId, ack_sha256: ack.sha256, ack_at: ack.receivedAt, last_error: null, next_attempt_at: null });
+      // A segment of this session got through again (e.g. after an operator release).
+      this.faults.clear('segment.rejected', seg.session_id);
+      this.faults.clear('segment.corrupted', seg.session_id);
       return 'acknowledged';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -51,6 +51,17 @@ export class SegmentStore {
       .executeTakeFirst();
   }
 
+  /**
+   * Releases the session's quarantined segments for another upload (an operator fixed the cause),
+   * each as its own transition. The uploader checks each file's hash again before sending it.
+   * Returns the sequence numbers released.
+   */
+  async releaseQuarantined(sessionId: string): Promise<number[]> {
+    const rows = await this.db.selectFrom('segments').select('seq').where('session_id', '=', sessionId).where('state', '=', 'quarantined').orderBy('seq').execute();
+    for (const r of rows) await this.transition({ sessionId, seq: r.seq }, { type: 'released' }, { last_error: null, next_attempt_at: null });
+    return rows.map((r) => r.seq);
+  }
+
   async backlog(): Promise<Backlog> {
     const r = await this.db
       .selectFrom('segments')

@@ -1,12 +1,14 @@
 import { Command } from 'commander';
 import { Booth } from '../../booth/booth.js';
 import { loadBoothConfig } from '../../booth/config.js';
+import { boothReleaseCommand } from './booth-release.js';
 import { boothStatusCommand } from './booth-status.js';
 import { parsePort, untilSignal } from './util.js';
 
 export function boothCommand(setExit: (code: number) => void): Command {
   return new Command('booth')
     .addCommand(boothStatusCommand(setExit))
+    .addCommand(boothReleaseCommand(setExit))
     .description('run the booth services in plain Node (no Electron): capture, vault, sync and the kiosk bridge')
     .option('--config <file>', 'booth config JSON (see resources/booth.example.json)')
     .option('--data <dir>', 'booth data folder')

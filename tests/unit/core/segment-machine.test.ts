@@ -9,6 +9,7 @@ const ev = {
   uploadFailed: { type: 'uploadFailed', reason: 'ECONNREFUSED' },
   rejected: { type: 'rejected', reason: '422' },
   corrupted: { type: 'corrupted', reason: 'hash' },
+  released: { type: 'released' },
   purged: { type: 'purged' },
 } satisfies Record<SegmentEvent['type'], SegmentEvent>;
 
@@ -25,11 +26,13 @@ describe('segment state machine', () => {
     expect(nextSegmentState('uploading', ev.uploadStarted)).toBe('uploading');
   });
 
-  it('quarantines corrupted and permanently rejected segments, and nothing leaves quarantine', () => {
+  it('quarantines corrupted and permanently rejected segments; only an operator release leaves quarantine', () => {
     expect(nextSegmentState('sealed', ev.corrupted)).toBe('quarantined');
     expect(nextSegmentState('failed', ev.corrupted)).toBe('quarantined');
     expect(nextSegmentState('uploading', ev.rejected)).toBe('quarantined');
-    for (const e of Object.values(ev)) expect(() => nextSegmentState('quarantined', e)).toThrow(ConflictError);
+    for (const e of Object.values(ev).filter((x) => x.type !== 'released')) expect(() => nextSegmentState('quarantined', e)).toThrow(ConflictError);
+    expect(nextSegmentState('quarantined', ev.released)).toBe('sealed');
+    for (const s of SEGMENT_STATES.filter((x) => x !== 'quarantined')) expect(() => nextSegmentState(s, ev.released)).toThrow(/cannot take the event released/);
   });
 
   it('never purges or re-uploads a segment before the server confirmed it', () => {
