@@ -252,7 +252,8 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     this.failingSince ??= now;
     const forMs = now - this.failingSince;
     if (forMs >= this.opts.uploadFailingAfterMs) {
-      this.faults.raise({ kind: 'upload.failing', severity: 'error', message: `Uploads to the centre have failed for ${Math.round(forMs / 60_000)} min (last error: ${message}). Recordings are kept safe on this booth.` });
+      const since = forMs < 120_000 ? `${Math.round(forMs / 1000)} s` : `${Math.round(forMs / 60_000)} min`;
+      this.faults.raise({ kind: 'upload.failing', severity: 'error', message: `Uploads to the centre have failed for ${since} (last error: ${message}). Recordings are kept safe on this booth.` });
     }
   }
 
