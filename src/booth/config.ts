@@ -69,6 +69,8 @@ export const CaptureConfig = z.strictObject({
     .strictObject({
       /** End the fake camera after this many seconds (camera-loss tests). */
       cameraSeconds: z.number().min(1).optional(),
+      /** `testsrc`: moving pattern + tone; `avsync`: a flash and a beep each second (A/V offset tests). */
+      pattern: z.enum(['testsrc', 'avsync']).default('testsrc'),
     })
     .prefault({}),
 });

@@ -32,6 +32,8 @@ interface ActiveSession {
   runOfSeq: Map<number, number>;
   /** Resolves when the session has been ended (manifest signed and stored). */
   ended: Promise<void> | null;
+  /** The recorder's latest progress, for the live status. */
+  recording: NonNullable<BoothSessionView['recording']> | null;
 }
 
 export interface SessionServiceEvents {
@@ -155,7 +157,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       this.emit('change');
       throw err;
     }
-    const active: ActiveSession = { sessionId, phase: 'starting', capture, sealer, ended: null, restarts: new Map(), runOfSeq: new Map() };
+    const active: ActiveSession = { sessionId, phase: 'starting', capture, sealer, ended: null, restarts: new Map(), runOfSeq: new Map(), recording: null };
     this.active = active;
     active.phase = await this.setPhase(sessionId, 'starting', { type: 'captureStarted' });
     this.emit('change');
@@ -176,6 +178,11 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     });
     capture.on('restart', (r) => {
       active.restarts.set(r.run, r);
+      this.emit('change');
+    });
+    capture.on('progress', (p) => {
+      active.recording = { elapsedSec: Math.round(p.elapsedSec * 10) / 10, bytesWritten: p.bytesWritten, speed: p.speed, droppedFrames: p.dropFrames, restarts: capture.restartCount };
+      // The periodic recording status staff see (and the kiosk's clock follows): every progress report.
       this.emit('change');
     });
     capture.on('face', (f) => this.emit('face', f));
@@ -218,6 +225,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       segmentsSealed: Number(counts.sealed),
       segmentsAcknowledged: Number(counts.acked ?? 0),
       error: row.error,
+      recording: this.active?.sessionId === row.session_id ? this.active.recording : null,
     };
   }
 

@@ -38,7 +38,10 @@ export async function probeMedia(ff: FfmpegInfo, file: string): Promise<ProbeRes
  */
 export async function decodeErrors(ff: FfmpegInfo, file: string): Promise<string[]> {
   try {
-    const { stderr } = await execFileAsync(ff.ffmpeg, ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'], {
+    // Frames keep their own timestamps (-vsync passthrough, -enc_time_base -1): a recording with
+    // restarts has a variable frame rate, and re-timing it onto a guessed rate (e.g. 15000/1001)
+    // makes the null muxer report colliding timestamps that are not in the file.
+    const { stderr } = await execFileAsync(ff.ffmpeg, ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-vsync', 'passthrough', '-enc_time_base', '-1', '-f', 'null', '-'], {
       timeout: 10 * 60_000,
       maxBuffer: 16 * 1024 * 1024,
     });

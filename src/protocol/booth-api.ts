@@ -30,6 +30,19 @@ export const BoothSessionView = z.strictObject({
   segmentsSealed: z.number().int(),
   segmentsAcknowledged: z.number().int(),
   error: z.string().nullable(),
+  /** Live recorder status while recording (updated every second), else null. */
+  recording: z
+    .strictObject({
+      /** Seconds since the recording began (the session's timeline). */
+      elapsedSec: z.number(),
+      /** Bytes of media the recorder has written so far (all runs). */
+      bytesWritten: z.number().int(),
+      /** Encoding speed relative to real time; null while unknown. */
+      speed: z.number().nullable(),
+      droppedFrames: z.number().int(),
+      restarts: z.number().int(),
+    })
+    .nullable(),
 });
 export type BoothSessionView = z.infer<typeof BoothSessionView>;
 

@@ -68,6 +68,8 @@ describe('kiosk in browser mode', () => {
     await expect
       .poll(() => byTestId('camera-preview').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), { timeout: 10_000, interval: 250 })
       .toBe(320);
+    // The live recorder status (bytes written by FFmpeg, refreshed every second).
+    await expect.poll(async () => Number.parseFloat((await byTestId('bytes-written').textContent()) ?? '0'), { timeout: 10_000, interval: 250 }).toBeGreaterThan(0);
     await page.screenshot({ path: join(RESULTS, 'kiosk-recording.png') });
 
     await byTestId('stop-button').click();

@@ -1,32 +1,24 @@
 // Screen capture through x11grab from a real Xvfb (Debian package xvfb), with the camera as
 // picture-in-picture, through the whole path to the archive.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia } from '../../src/platform/probe.js';
 import { verifyArchivedSession } from '../../src/server/archive/verify.js';
 import { startStack, waitFor, type Stack } from '../helpers/stack.js';
+import { startXvfb, type Xvfb } from '../helpers/xvfb.js';
 
-let xvfb: ChildProcess;
+let xvfb: Xvfb;
 let stack: Stack;
 let display = '';
 
 beforeAll(async () => {
-  // -displayfd: Xvfb picks a free display number and writes it to fd 3.
-  xvfb = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '800x600x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-  const fd3 = xvfb.stdio[3] as Readable;
-  let out = '';
-  fd3.on('data', (c: Buffer) => (out += c.toString()));
-  const n = await waitFor(async () => (/^\d+\n/.test(out) ? out.trim() : null), 10_000, 'Xvfb to choose a display');
-  display = `:${n}`;
-  await waitFor(async () => existsSync(`/tmp/.X11-unix/X${n}`), 10_000, `Xvfb on ${display}`);
+  xvfb = await startXvfb(800, 600);
+  display = xvfb.display;
   stack = await startStack({ segmentSeconds: 2, booth: { capture: { screen: 'x11', display } } });
 });
 
 afterAll(async () => {
   await stack?.close();
-  xvfb?.kill();
+  xvfb?.close();
 });
 
 describe('screen capture', () => {

@@ -12,11 +12,17 @@ import { startStack, waitFor, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
 let sessionId: string;
+let liveStatus: { first: { elapsedSec: number; bytesWritten: number }; later: { elapsedSec: number; bytesWritten: number } };
 
 beforeAll(async () => {
   stack = await startStack({ segmentSeconds: 2 });
   const res = (await stack.booth.handle({ type: 'startSession', productId: 'demo-fund-001' })) as { sessionId: string };
   sessionId = res.sessionId;
+  // The live recorder status reaches the booth state, fresh every second or two.
+  const first = await waitFor(async () => (await stack.booth.state()).session?.recording, 10_000, 'recorder status');
+  await new Promise((r) => setTimeout(r, 2100));
+  const later = (await stack.booth.state()).session!.recording!;
+  liveStatus = { first, later };
   await waitFor(async () => ((await stack.booth.state()).session?.segmentsAcknowledged ?? 0) >= 3, 30_000, 'three acknowledged segments');
   await stack.booth.handle({ type: 'stopSession' });
   await waitFor(async () => (await stack.booth.state()).session?.phase === 'archived', 60_000, 'the session to be archived');
@@ -43,6 +49,11 @@ describe('one session from booth to archive', () => {
     expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
     expect(Math.abs(probe.format.duration! - report.recording.mediaDurationSec!)).toBeLessThanOrEqual(0.2);
     expect(await decodeErrors(stack.server.ffmpeg, report.recording.path!)).toEqual([]);
+  });
+
+  it('reported the recorder status while recording', () => {
+    expect(liveStatus.later.elapsedSec - liveStatus.first.elapsedSec).toBeGreaterThanOrEqual(1);
+    expect(liveStatus.later.bytesWritten).toBeGreaterThan(liveStatus.first.bytesWritten);
   });
 
   it('keeps no plaintext on the booth', async () => {

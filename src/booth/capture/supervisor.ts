@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
 import type { Logger } from '../../platform/log.js';
@@ -28,7 +29,7 @@ export interface SupervisorEvents {
   face: [Buffer];
   pcm: [Buffer];
   preview: [Buffer];
-  progress: [CaptureProgress & { run: number; elapsedSec: number }];
+  progress: [CaptureProgress & { run: number; elapsedSec: number; bytesWritten: number }];
   /** Capture cannot continue (restart limit, FFmpeg cannot start); the session must end. */
   failed: [string];
 }
@@ -68,6 +69,10 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
   private slowReports = 0;
   /** Whether the current run has reported progress (a run that never did failed to start). */
   private sawProgress = false;
+  /** Bytes of the segments closed so far, over all runs. */
+  private closedBytes = 0;
+  private droppedBefore = 0;
+  private lastDropped = 0;
   private restarts = 0;
   private withScreen = true;
   private stopping = false;
@@ -101,8 +106,12 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
     this.lastFaceAt = this.runStartedAt;
     this.lastPcmAt = this.runStartedAt;
     this.sawProgress = false;
+    this.lastDropped = 0;
     await this.o.lock.setFfmpegPid(rec.pid);
-    rec.on('segment', (seg) => this.emit('segment', { ...seg, run }));
+    rec.on('segment', (seg) => {
+      this.closedBytes += fileSize(seg.path);
+      this.emit('segment', { ...seg, run });
+    });
     rec.on('face', (f) => {
       this.lastFaceAt = Date.now();
       this.emit('face', f);
@@ -115,8 +124,16 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
     rec.on('progress', (p) => {
       this.lastProgressAt = Date.now();
       this.sawProgress = true;
+      this.lastDropped = p.dropFrames;
       this.onProgress(p);
-      this.emit('progress', { ...p, run, elapsedSec: (Date.now() - this.sessionStartedAt) / 1000 });
+      const open = newestSegment(rec.spoolDir, rec.announcedFiles);
+      this.emit('progress', {
+        ...p,
+        dropFrames: this.droppedBefore + p.dropFrames,
+        run,
+        elapsedSec: (Date.now() - this.sessionStartedAt) / 1000,
+        bytesWritten: this.closedBytes + (open ? fileSize(open) : 0),
+      });
     });
     this.runDone = rec.wait().then((exit) => this.onExit(rec, run, exit));
   }
@@ -166,7 +183,11 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
     const detail = exit.stderrTail.split('\n').slice(-2).join(' | ');
     const reason = `the recorder (ffmpeg) ${how}${detail ? `: ${detail}` : ''}`;
     log.warn({ lived, reason }, 'ffmpeg ended unexpectedly');
-    for (const seg of await salvageOpenSegments(this.o.ff, rec.spoolDir, rec.announcedFiles, log)) this.emit('segment', { ...seg, run });
+    for (const seg of await salvageOpenSegments(this.o.ff, rec.spoolDir, rec.announcedFiles, log)) {
+      this.closedBytes += fileSize(seg.path);
+      this.emit('segment', { ...seg, run });
+    }
+    this.droppedBefore += this.lastDropped;
     if (lived < QUICK_EXIT_MS && this.withScreen && this.o.plan(true).screen && /x11grab|display|xcb/i.test(exit.stderrTail)) {
       this.withScreen = false;
       this.o.faults.raise({ kind: 'screen.failed', severity: 'error', message: `screen capture failed; recording camera and sound only (${detail || how})`, sessionId: this.o.sessionId });
@@ -201,5 +222,23 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
       await this.runDone;
       if (this.recorder === rec) break;
     }
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The segment file FFmpeg is writing now (the newest not yet announced), if any. */
+function newestSegment(dir: string, announced: ReadonlySet<string>): string | null {
+  try {
+    const open = readdirSync(dir).filter((n) => n.endsWith('.ts') && !announced.has(n)).sort();
+    return open.length > 0 ? join(dir, open.at(-1)!) : null;
+  } catch {
+    return null;
   }
 }

@@ -39,8 +39,8 @@ describe('capture argument builder', () => {
     expect(args[args.indexOf(':99') - 1]).toBe('-i');
     const graph = valueOf(args, '-filter_complex')!;
     expect(graph).toContain('[1:v]split=3[cam][camface][camprev]');
-    expect(graph).toContain('[cam]scale=480:-2[pip]');
-    expect(graph).toContain('[0:v][pip]overlay=W-w-16:H-h-16:eof_action=pass:shortest=0');
+    expect(graph).toContain('[cam]fps=15,scale=480:-2[pip]');
+    expect(graph).toContain('[0:v]fps=15[scr];[scr][pip]overlay=W-w-16:H-h-16:eof_action=pass:shortest=0');
     expect(graph).toContain('[1:a]asplit=2[a][atap]');
     expect(valueOf(args, '-output_ts_offset')).toBe('12.500');
     expect(valueOf(args, '-segment_time')).toBe('2');

@@ -68,7 +68,12 @@ function cameraMicInputs(cam: ParsedDevice | null, mic: ParsedDevice | null, sel
   const inputs: Input[] = [];
   if (fakeCam && fakeMic) {
     // One lavfi input for both: two separate -re lavfi inputs drift apart.
-    return [{ args: ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${size(c.width, c.height)}:rate=${c.fps}${camEnd}[out0];${SINE}[out1]`], video: true, audio: true }];
+    const graph =
+      c.fakePattern === 'avsync'
+        ? `color=c=black:size=${size(c.width, c.height)}:rate=${c.fps}${camEnd},drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t,1),0.1)'[out0];` +
+          `aevalsrc='if(lt(mod(t,1),0.05),0.8*sin(2*PI*1000*t),0)':s=48000[out1]`
+        : `testsrc2=size=${size(c.width, c.height)}:rate=${c.fps}${camEnd}[out0];${SINE}[out1]`;
+    return [{ args: ['-re', '-f', 'lavfi', '-i', graph], video: true, audio: true }];
   }
   if (fakeCam) inputs.push({ args: ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${size(c.width, c.height)}:rate=${c.fps}${camEnd}`], video: true, audio: false });
   if (cam && mic && cam.backend === mic.backend && (cam.backend === 'dshow' || cam.backend === 'avfoundation')) {

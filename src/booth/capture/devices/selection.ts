@@ -25,6 +25,7 @@ export function selectionFromConfig(cfg: CaptureConfig, platform: CapturePlatfor
   const camera: DeviceSelection['camera'] = { device: cfg.camera, width: cfg.width, height: cfg.height, fps: cfg.fps };
   if (cfg.cameraFormat) camera.inputFormat = cfg.cameraFormat;
   if (cfg.fake.cameraSeconds) camera.fakeSeconds = cfg.fake.cameraSeconds;
+  if (cfg.fake.pattern !== 'testsrc') camera.fakePattern = cfg.fake.pattern;
   return {
     camera,
     mic: { device: cfg.mic },

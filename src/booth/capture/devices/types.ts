@@ -45,6 +45,11 @@ export interface CameraSelection {
   inputFormat?: string;
   /** Fake camera only: end after this many seconds (camera-loss tests). */
   fakeSeconds?: number;
+  /**
+   * Fake camera + mic only: `testsrc` (moving test pattern + tone) or `avsync` (a white flash and a
+   * 1 kHz beep at the start of every second, for measuring audio/video offset).
+   */
+  fakePattern?: 'testsrc' | 'avsync';
 }
 
 export interface MicSelection {
