@@ -174,8 +174,10 @@ describe('server input validation', () => {
     await expectRejected(call('GET', '/api/v1/sessions/not-a-uuid'), 400, 'request.invalid', /session id must be a UUID/);
     const s = await newSession();
     const seg = seal(s, 0, genesisLink(s.sessionId));
-    await expectRejected(put(s, '1.5', seg.bytes, seg.cipherSha256), 400, 'request.invalid', /seq: segment sequence must be an integer/);
-    await expectRejected(put(s, '-1', seg.bytes, seg.cipherSha256), 400, 'request.invalid', /seq: segment sequence must be >= 0/);
+    await expectRejected(put(s, '1.5', seg.bytes, seg.cipherSha256), 400, 'request.invalid', /seq: segment sequence must be a whole number from 0 to 1000000 in decimal digits/);
+    await expectRejected(put(s, '-1', seg.bytes, seg.cipherSha256), 400, 'request.invalid', /seq: segment sequence must be a whole number from 0 to 1000000/);
+    await expectRejected(put(s, '007', seg.bytes, seg.cipherSha256), 400, 'request.invalid', /seq: segment sequence must be a whole number/);
+    await expectRejected(put(s, '1000001', seg.bytes, seg.cipherSha256), 400, 'request.invalid', /seq: segment sequence must be <= 1000000/);
     await expectRejected(put(s, '..%2F0', seg.bytes, seg.cipherSha256), 400, 'request.bad_path', /path-like/);
   });
 
