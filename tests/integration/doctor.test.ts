@@ -1,7 +1,9 @@
 // `dualrec doctor` on this machine: the real FFmpeg binaries, a real Xvfb screen, whatever cameras
 // and sound cards the machine has (the build machine has none), and the built CLI.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -65,6 +67,24 @@ describe('dualrec doctor', () => {
     expect(r.ok).toBe(false);
     expect(r.ffmpeg).toEqual({ error: 'configured ffmpeg /nonexistent/ffmpeg is not an executable file' });
     expect(r.devices).toBeNull();
+  });
+
+  it('checks the devices a booth config selects against what it found', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dualrec-doctor-'));
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ capture: { camera: 'fake', mic: 'fake', screen: 'auto', display } }));
+    const r = await doctorReport({ configFile: good, env: {} });
+    expect(r.configured).toEqual({ file: good, camera: 'fake', mic: 'fake', screen: `x11grab:${display}`, problems: [] });
+    expect(r.ok).toBe(true);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ capture: { camera: 'v4l2:/dev/video97', mic: 'alsa:plughw:CARD=Nope,DEV=0', screen: 'auto' } }));
+    const b = await doctorReport({ configFile: bad, env: { DISPLAY: display } });
+    expect(b.configured!.problems).toEqual(['capture.camera v4l2:/dev/video97 was not found on this machine', 'capture.mic alsa:plughw:CARD=Nope,DEV=0 was not found on this machine']);
+    expect(b.ok).toBe(false);
+    expect(formatDoctorReport(b).join('\n')).toContain(`MISS configured devices: camera v4l2:/dev/video97, mic alsa:plughw:CARD=Nope,DEV=0, screen x11grab:${display} (${bad})`);
+    const wrong = join(dir, 'wrong.json');
+    writeFileSync(wrong, JSON.stringify({ capture: { camera: 'dshow:Integrated Camera' } }));
+    expect((await doctorReport({ configFile: wrong, env: {} })).configured!.problems).toEqual(['capture.camera: dshow cannot be the camera on linux (use v4l2)']);
   });
 
   it('gives input args for the discovered screen that FFmpeg really opens', async () => {

@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { discoverDevices } from '../../booth/capture/devices/discover.js';
-import type { DeviceDiscovery, DeviceRole } from '../../booth/capture/devices/types.js';
+import { buildInputArgs } from '../../booth/capture/devices/input-args.js';
+import { selectionFromConfig } from '../../booth/capture/devices/selection.js';
+import type { DeviceDiscovery, DeviceRole, DeviceSelection } from '../../booth/capture/devices/types.js';
+import { loadBoothConfig, type CaptureConfig } from '../../booth/config.js';
 import { capturePlatform, type CapturePlatform, type FeatureNeed, type FfmpegFeature } from '../../platform/ffmpeg-lists.js';
 import { ffmpegFeatures, resolveFfmpeg, type FfmpegSource } from '../../platform/ffmpeg.js';
 import { electronBinary, findChromium } from './ui.js';
@@ -15,6 +18,15 @@ export interface DoctorFfmpeg {
   missing: FeatureNeed[];
 }
 
+/** The devices a booth config selects, and why they would not record here. */
+export interface DoctorConfigured {
+  file: string;
+  camera: string;
+  mic: string;
+  screen: string;
+  problems: string[];
+}
+
 export interface DoctorReport {
   /** False when recording or archiving cannot work here: no usable FFmpeg, no ffprobe, a required feature missing. */
   ok: boolean;
@@ -22,6 +34,8 @@ export interface DoctorReport {
   node: string;
   ffmpeg: DoctorFfmpeg | { error: string };
   devices: DeviceDiscovery | null;
+  /** With a booth config: its device selection checked against what was found. */
+  configured: DoctorConfigured | null;
   chromium: string | null;
   electron: string | null;
   display: string | null;
@@ -33,6 +47,8 @@ export interface DoctorReport {
 export interface DoctorOptions {
   /** An explicit ffmpeg binary (as `ffmpegPath` in the booth config). */
   ffmpegPath?: string | null;
+  /** A booth config file: check the devices it selects (and use its ffmpegPath unless one is given). */
+  configFile?: string | null;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -56,20 +72,41 @@ function deviceGuidance(d: DeviceDiscovery): string[] {
   return [`to record from a device, put its id in the booth config: ${found.map(([r, f]) => `${f} = "${d.devices.find((x) => x.role === r)!.id}"`).join(', ')}`];
 }
 
+/** x11grab `:0` and `:0.0` name the same screen. */
+const sameDevice = (a: string, b: string) => a === b || (a.startsWith('x11grab:') && b.startsWith('x11grab:') && a.replace(/\.0$/, '') === b.replace(/\.0$/, ''));
+
+function checkConfigured(file: string, capture: CaptureConfig, platform: CapturePlatform, env: NodeJS.ProcessEnv, devices: DeviceDiscovery | null): DoctorConfigured {
+  let sel: DeviceSelection;
+  try {
+    sel = selectionFromConfig(capture, platform, env);
+    buildInputArgs(platform, sel);
+  } catch (err) {
+    return { file, camera: capture.camera, mic: capture.mic, screen: capture.screen, problems: [(err as Error).message] };
+  }
+  const problems: string[] = [];
+  for (const [role, choice] of [['camera', sel.camera.device], ['mic', sel.mic.device], ['screen', sel.screen.device]] as const) {
+    if (choice === 'fake' || choice === 'none' || !devices) continue;
+    if (!devices.devices.some((d) => d.role === role && sameDevice(d.id, choice))) problems.push(`capture.${role} ${choice} was not found on this machine`);
+  }
+  return { file, camera: sel.camera.device, mic: sel.mic.device, screen: sel.screen.device, problems };
+}
+
 /**
  * Looks at this machine the way the booth will: which FFmpeg it would use, what that binary can
  * do, which devices it can open, and the rest of the toolchain. Never throws for what is missing;
  * it says so in the report.
  */
 export async function doctorReport(opts: DoctorOptions = {}): Promise<DoctorReport> {
-  const env = opts.env ?? process.env;
   const platform = capturePlatform() ?? 'linux';
   const guidance: string[] = [];
+  const config = opts.configFile ? loadBoothConfig(opts.configFile) : null;
+  // The booth grabs capture.display when the config names one.
+  const env = { ...(opts.env ?? process.env), ...(config?.capture.display ? { DISPLAY: config.capture.display } : {}) };
   let ffmpeg: DoctorReport['ffmpeg'];
   let devices: DeviceDiscovery | null = null;
   let ok: boolean;
   try {
-    const info = await resolveFfmpeg(opts.ffmpegPath ?? null);
+    const info = await resolveFfmpeg(opts.ffmpegPath ?? config?.ffmpegPath ?? null);
     const features = await ffmpegFeatures(info, platform);
     const ff: DoctorFfmpeg = { path: info.ffmpeg, source: info.source, version: info.version, ffprobe: info.ffprobe, has: features.has, missing: features.missing };
     ffmpeg = ff;
@@ -82,6 +119,11 @@ export async function doctorReport(opts: DoctorOptions = {}): Promise<DoctorRepo
     ok = false;
     guidance.push('install FFmpeg (Debian: apt-get install ffmpeg) or set ffmpegPath in the booth config');
   }
+  const configured = config && opts.configFile ? checkConfigured(opts.configFile, config.capture, platform, env, devices) : null;
+  if (configured && configured.problems.length > 0) {
+    ok = false;
+    guidance.push(...configured.problems.map((p) => `${p}: change it in ${configured.file} to one of the ids above`));
+  }
   const major = Number(/^v(\d+)\.(\d+)/.exec(process.version)?.[1] ?? 0);
   const minor = Number(/^v\d+\.(\d+)/.exec(process.version)?.[1] ?? 0);
   if (major < 22 || (major === 22 && minor < 12)) {
@@ -90,7 +132,7 @@ export async function doctorReport(opts: DoctorOptions = {}): Promise<DoctorRepo
   }
   const kioskBuilt = existsSync(new URL('../../../out/renderer/kiosk/index.html', import.meta.url));
   if (!kioskBuilt) guidance.push('the kiosk UI is not built: run npm run build');
-  return { ok, platform, node: process.version, ffmpeg, devices, chromium: findChromium(), electron: electronBinary(), display: env.DISPLAY || null, kioskBuilt, guidance };
+  return { ok, platform, node: process.version, ffmpeg, devices, configured, chromium: findChromium(), electron: electronBinary(), display: env.DISPLAY || null, kioskBuilt, guidance };
 }
 
 /** The report as the lines `dualrec doctor` prints. */
@@ -114,6 +156,10 @@ export function formatDoctorReport(r: DoctorReport): string[] {
     }
     for (const n of r.devices.notes) lines.push(`     note: ${n}`);
   }
+  if (r.configured) {
+    const c = r.configured;
+    line(c.problems.length === 0, 'configured devices', `camera ${c.camera}, mic ${c.mic}, screen ${c.screen} (${c.file})`);
+  }
   line(r.chromium !== null, 'chromium', r.chromium ?? 'not found (browser-mode kiosk and e2e tests need it)');
   line(r.electron !== null, 'electron', r.electron ?? 'binary not downloaded: `npm start` falls back to Chromium');
   line(r.display !== null, 'display', r.display ?? 'none: screen capture records the camera only');
@@ -127,9 +173,10 @@ export function doctorCommand(setExit: (code: number) => void): Command {
   return new Command('doctor')
     .description('report what this machine has for dualrec: Node, FFmpeg (features), devices, browser, Electron, display')
     .option('--ffmpeg <path>', 'check this ffmpeg binary instead of the one dualrec would choose')
+    .option('--config <file>', 'booth config: check the camera, mic and screen it selects')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { ffmpeg?: string; json?: boolean }) => {
-      const report = await doctorReport({ ffmpegPath: opts.ffmpeg ?? null });
+    .action(async (opts: { ffmpeg?: string; config?: string; json?: boolean }) => {
+      const report = await doctorReport({ ffmpegPath: opts.ffmpeg ?? null, configFile: opts.config ?? null });
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatDoctorReport(report).join('\n'));
       setExit(report.ok ? 0 : 1);
     });
