@@ -11,7 +11,8 @@ export default defineConfig({
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 10_000 } },
       { test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000, fileParallelism: false } },
-      { test: { name: 'chaos', include: ['tests/chaos/**/*.chaos.test.ts'], testTimeout: 600_000, hookTimeout: 60_000, fileParallelism: false } },
+      // After the others (groupOrder 1): its FFmpeg sessions and kills must not load the timing-sensitive capture tests.
+      { test: { name: 'chaos', include: ['tests/chaos/**/*.chaos.test.ts'], testTimeout: 600_000, hookTimeout: 60_000, fileParallelism: false, sequence: { groupOrder: 1 } } },
       { test: { name: 'e2e', include: ['tests/e2e/**/*.e2e.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, fileParallelism: false } },
     ],
   },
