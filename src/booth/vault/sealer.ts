@@ -79,9 +79,14 @@ export class SessionSealer {
 
   private async measure(seg: ClosedSegment): Promise<{ start: number; duration: number }> {
     if (this.ff.ffprobe) {
+      // The segment's span over all its streams (audio may run past the last video frame), so the
+      // session's timeline ends where the archived MP4 ends.
       const probe = await probeMedia(this.ff, seg.path);
-      const video = probe.streams.find((s) => s.codec_type === 'video');
-      if (video?.duration !== undefined && video.start_time !== undefined) return { start: video.start_time, duration: video.duration };
+      const spans = probe.streams.filter((s) => s.start_time !== undefined && s.duration !== undefined).map((s) => [s.start_time!, s.start_time! + s.duration!] as const);
+      if (spans.length > 0 && probe.streams.some((s) => s.codec_type === 'video')) {
+        const start = Math.min(...spans.map(([a]) => a));
+        return { start, duration: Math.max(...spans.map(([, e]) => e)) - start };
+      }
     }
     return { start: seg.listStartSec, duration: seg.listEndSec - seg.listStartSec };
   }
