@@ -212,7 +212,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     if (!row) return null;
     const counts = await this.db
       .selectFrom('segments')
-      .select((eb) => [eb.fn.countAll<number>().as('sealed'), eb.fn.sum<number>(eb.case().when('state', '=', 'acknowledged').then(1).else(0).end()).as('acked')])
+      .select((eb) => [eb.fn.countAll<number>().as('sealed'), eb.fn.sum<number>(eb.case().when('state', 'in', ['acknowledged', 'purged']).then(1).else(0).end()).as('acked')])
       .where('session_id', '=', row.session_id)
       .executeTakeFirstOrThrow();
     return {

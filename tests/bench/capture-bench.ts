@@ -14,10 +14,10 @@
 // risk-disclosure video the kiosk shows; its CPU is reported separately, as is the CPU of all
 // other processes on the machine (contention).
 //
-// Self-contained on purpose (Node strips the types; no build needed). The filter graph and the
-// encoder options mirror src/booth/capture/args.ts (buildCaptureArgs) and the inputs
-// devices/input-args.ts (buildInputArgs): keep them in step.
+// The recorder runs use the booth's own argument builders from dist/ (the npm script compiles
+// first), so the bench measures exactly what the booth runs.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -59,6 +59,12 @@ interface Result extends Run {
   exitCode: number | null;
 }
 
+
+const dist = (p: string) => pathToFileURL(join(import.meta.dirname, '../../dist', p)).href;
+const { buildCaptureArgs, FD } = (await import(dist('booth/capture/args.js'))) as typeof import('../../src/booth/capture/args.js');
+const { buildInputArgs } = (await import(dist('booth/capture/devices/input-args.js'))) as typeof import('../../src/booth/capture/devices/input-args.js');
+const { selectionFromConfig } = (await import(dist('booth/capture/devices/selection.js'))) as typeof import('../../src/booth/capture/devices/selection.js');
+const { CaptureConfig } = (await import(dist('booth/config.js'))) as typeof import('../../src/booth/config.js');
 const FFMPEG = process.env.FFMPEG ?? '/usr/bin/ffmpeg';
 const FFPROBE = join(dirname(FFMPEG), 'ffprobe');
 const FACE = { width: 320, height: 240, fps: 2 };
@@ -79,31 +85,32 @@ const ONLY = flag('only', '');
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 /**
- * The recorder's ffmpeg arguments for a run, as buildInputArgs + buildCaptureArgs produce them for
- * the fake camera/mic and an x11grab screen; `raw` is the same picture and encode into one file,
- * without the segment muxer, taps and preview.
+ * The recorder's ffmpeg arguments for a run: exactly what buildInputArgs + buildCaptureArgs
+ * (compiled to dist/ by the bench script) produce for the fake camera/mic and an x11grab screen,
+ * with the pipes redirected to files so the bench can count what each output delivered, and
+ * progress on stdout. `raw` is the baseline: the same picture and encode into one file, without the
+ * segment muxer, taps and preview.
  */
 function ffmpegArgs(run: Run, display: string, dir: string): string[] {
-  const args = ['-hide_banner', '-y', '-loglevel', 'warning', '-nostats', '-stats_period', '1', '-progress', 'pipe:1'];
-  const queue = run.x11Queue === 'ffmpeg-default' ? [] : ['-thread_queue_size', '512'];
-  args.push('-f', 'x11grab', ...queue, '-draw_mouse', '1', '-framerate', String(FPS), '-i', display);
-  args.push('-re', '-f', 'lavfi', '-i', `testsrc2=size=${CAMERA.width}x${CAMERA.height}:rate=${FPS}[out0];sine=frequency=440:sample_rate=48000:beep_factor=4[out1]`);
-  const recorder = run.variant === 'recorder';
-  const graph = recorder ? ['[1:v]split=3[cam][camface][camprev]', `[cam]fps=${FPS},scale=${PIP_WIDTH}:-2[pip]`] : [`[1:v]fps=${FPS},scale=${PIP_WIDTH}:-2[pip]`];
-  graph.push(`[0:v]fps=${FPS}[scr]`, '[scr][pip]overlay=W-w-16:H-h-16:eof_action=pass:shortest=0,format=yuv420p[v]');
-  if (recorder) {
-    graph.push(`[camface]fps=${FACE.fps},scale=${FACE.width}:${FACE.height},format=gray[face]`, `[camprev]fps=${PREVIEW_FPS},scale=320:-2[prev]`);
-    graph.push('[1:a]asplit=2[a][atap]', '[atap]aresample=16000,aformat=sample_fmts=s16:channel_layouts=mono[pcm]');
+  if (run.variant === 'recorder') {
+    const cfg = CaptureConfig.parse({ screen: 'x11', display, preset: run.preset, fps: FPS, width: CAMERA.width, height: CAMERA.height, pipWidth: PIP_WIDTH, segmentSeconds: SEGMENT_SECONDS, taps: { faceFps: FACE.fps, faceWidth: FACE.width, faceHeight: FACE.height, previewFps: PREVIEW_FPS } });
+    const plan = buildInputArgs('linux', selectionFromConfig(cfg, 'linux', {}));
+    if (run.x11Queue === 'ffmpeg-default') plan.args.splice(plan.args.indexOf('-thread_queue_size'), 2);
+    const files: Record<string, string> = {
+      [`pipe:${FD.segmentList}`]: join(dir, 'segments.csv'),
+      [`pipe:${FD.face}`]: join(dir, 'face.gray'),
+      [`pipe:${FD.pcm}`]: join(dir, 'speech.pcm'),
+      [`pipe:${FD.preview}`]: join(dir, 'preview.mjpeg'),
+      [`pipe:${FD.progress}`]: 'pipe:1',
+    };
+    return ['-y', ...buildCaptureArgs(cfg, plan, { segmentPattern: join(dir, 'seg-%06d.ts'), tsOffsetSec: 0 }).map((a) => files[a] ?? a)];
   }
-  args.push('-filter_complex', graph.join(';'), '-map', '[v]', '-map', recorder ? '[a]' : '1:a');
+  const args = ['-hide_banner', '-y', '-loglevel', 'warning', '-nostats', '-stats_period', '1', '-progress', 'pipe:1'];
+  args.push('-f', 'x11grab', '-thread_queue_size', '512', '-draw_mouse', '1', '-framerate', String(FPS), '-i', display);
+  args.push('-re', '-f', 'lavfi', '-i', `testsrc2=size=${CAMERA.width}x${CAMERA.height}:rate=${FPS}[out0];sine=frequency=440:sample_rate=48000:beep_factor=4[out1]`);
+  args.push('-filter_complex', `[1:v]fps=${FPS},scale=${PIP_WIDTH}:-2[pip];[0:v]fps=${FPS}[scr];[scr][pip]overlay=W-w-16:H-h-16:eof_action=pass:shortest=0,format=yuv420p[v]`, '-map', '[v]', '-map', '1:a');
   args.push('-c:v', 'libx264', '-preset', run.preset, '-tune', 'zerolatency', '-crf', '26', '-pix_fmt', 'yuv420p');
-  if (!recorder) return [...args, '-c:a', 'aac', '-b:a', '96k', '-ar', '48000', '-ac', '1', '-f', 'mpegts', join(dir, 'raw.ts')];
-  args.push('-force_key_frames', `expr:gte(t,n_forced*${SEGMENT_SECONDS})`, '-c:a', 'aac', '-b:a', '96k', '-ar', '48000', '-ac', '1');
-  args.push('-f', 'segment', '-segment_time', String(SEGMENT_SECONDS), '-segment_format', 'mpegts', '-segment_format_options', 'flush_packets=1', join(dir, 'seg-%06d.ts'));
-  args.push('-map', '[face]', '-f', 'rawvideo', '-pix_fmt', 'gray', join(dir, 'face.gray'));
-  args.push('-map', '[pcm]', '-f', 's16le', join(dir, 'speech.pcm'));
-  args.push('-map', '[prev]', '-c:v', 'mjpeg', '-q:v', '8', '-f', 'mpjpeg', join(dir, 'preview.mjpeg'));
-  return args;
+  return [...args, '-c:a', 'aac', '-b:a', '96k', '-ar', '48000', '-ac', '1', '-f', 'mpegts', join(dir, 'raw.ts')];
 }
 
 /** utime + stime of a process in seconds, or null once it has gone. */

@@ -27,7 +27,8 @@ export interface CaptureOutput {
  *    audio. x264 runs with `-tune zerolatency`: no lookahead or B-frames, so a killed FFmpeg has
  *    written all but ~0.1 s of what it captured (veryfast's lookahead held back ~1 s). Each closed
  *    segment is announced as a CSV line on fd 3.
- *  - fd 4: the camera as raw gray frames (`taps.faceWidth` x `taps.faceHeight`, `taps.faceFps`) for face checks;
+ *  - fd 4: the camera as raw gray frames (`taps.faceWidth` x `taps.faceHeight`, every
+ *    floor(fps / `taps.faceFps`)th frame: 2.14 fps at 15 fps for the default 2) for face checks;
  *  - fd 5: the microphone as 16 kHz mono s16le PCM for speech checks;
  *  - fd 6: the camera as MJPEG (`taps.previewFps`) for the kiosk's live preview;
  *  - fd 7: `-progress` reports every second.
@@ -54,8 +55,10 @@ export function buildCaptureArgs(cfg: CaptureConfig, plan: InputPlan, out: Captu
     graph.push(`[cam]format=yuv420p[v]`);
   }
   if (plan.camera) {
-    graph.push(`[camface]fps=${t.faceFps},scale=${t.faceWidth}:${t.faceHeight},format=gray[face]`);
-    graph.push(`[camprev]fps=${t.previewFps},scale=${t.previewWidth}:-2[prev]`);
+    // Taps take every Nth frame (framestep) rather than re-timing with fps: an fps filter on a
+    // tap branch held back the end of the recording's video (~0.5 s lost at each stop).
+    graph.push(`[camface]framestep=${tapStep(cfg.fps, t.faceFps)},scale=${t.faceWidth}:${t.faceHeight},format=gray[face]`);
+    graph.push(`[camprev]framestep=${tapStep(cfg.fps, t.previewFps)},scale=${t.previewWidth}:-2[prev]`);
   }
   if (plan.mic) {
     graph.push(`[${plan.mic}]asplit=2[a][atap]`);
@@ -82,6 +85,11 @@ export function buildCaptureArgs(cfg: CaptureConfig, plan: InputPlan, out: Captu
   if (plan.mic) args.push('-map', '[pcm]', '-f', 's16le', `pipe:${FD.pcm}`);
   if (plan.camera) args.push('-map', '[prev]', '-c:v', 'mjpeg', '-q:v', '8', '-f', 'mpjpeg', `pipe:${FD.preview}`);
   return args;
+}
+
+/** Frames to step for a tap of at least `rate` fps from a `fps` source: it delivers fps / step frames per second. */
+export function tapStep(fps: number, rate: number): number {
+  return Math.max(1, Math.floor(fps / rate));
 }
 
 /** One line of FFmpeg's CSV segment list: `name,start,end`. */

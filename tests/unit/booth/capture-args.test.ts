@@ -25,7 +25,7 @@ describe('capture argument builder', () => {
     expect(args).toContain('/spool/run-0/seg-%06d.ts');
     const graph = valueOf(args, '-filter_complex')!;
     expect(graph).toContain('[0:v]split=3[cam][camface][camprev]');
-    expect(graph).toContain('[camface]fps=2,scale=320:240,format=gray[face]');
+    expect(graph).toContain('[camface]framestep=7,scale=320:240,format=gray[face]');
     expect(graph).toContain('[atap]aresample=16000,aformat=sample_fmts=s16:channel_layouts=mono[pcm]');
     expect(args.slice(args.indexOf('[face]') - 1, args.indexOf('[face]') + 6)).toEqual(['-map', '[face]', '-f', 'rawvideo', '-pix_fmt', 'gray', `pipe:${FD.face}`]);
     expect(args.slice(args.indexOf('[pcm]') - 1, args.indexOf('[pcm]') + 4)).toEqual(['-map', '[pcm]', '-f', 's16le', `pipe:${FD.pcm}`]);
@@ -58,7 +58,7 @@ describe('capture argument builder', () => {
     expect(args).not.toContain('[a]');
     expect(args).not.toContain(`pipe:${FD.pcm}`);
     expect(args).toContain(`pipe:${FD.face}`);
-    expect(valueOf(args, '-filter_complex')).toBe('[0:v]split=3[cam][camface][camprev];[cam]format=yuv420p[v];[camface]fps=2,scale=320:240,format=gray[face];[camprev]fps=5,scale=320:-2[prev]');
+    expect(valueOf(args, '-filter_complex')).toBe('[0:v]split=3[cam][camface][camprev];[cam]format=yuv420p[v];[camface]framestep=7,scale=320:240,format=gray[face];[camprev]framestep=3,scale=320:-2[prev]');
   });
 
   it('refuses a selection without video', () => {
