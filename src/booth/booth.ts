@@ -165,7 +165,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       boothId: this.boothId,
       captureSource: this.captureSource(),
       session: await this.sessions.view(),
-      sync: { online: sync.online, pendingSegments: backlog.segments, lastError: sync.lastError },
+      sync: { online: sync.online, pendingSegments: backlog.segments, pendingBytes: backlog.bytes, lastError: sync.lastError },
       faults: this.faults.active(),
     };
   }

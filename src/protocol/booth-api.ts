@@ -55,6 +55,8 @@ export const BoothState = z.strictObject({
   sync: z.strictObject({
     online: z.boolean(),
     pendingSegments: z.number().int(),
+    /** Bytes of the segments not yet confirmed by the archive. */
+    pendingBytes: z.number().int(),
     lastError: z.string().nullable(),
   }),
   /** Active faults, most severe first. */

@@ -3,8 +3,9 @@
 // first (the booth's bridge serves out/renderer). Screenshots go to test-results/.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
 import { startStack } from '../helpers/stack.js';
 
 const RESULTS = join(import.meta.dirname, '..', '..', 'test-results');
@@ -21,20 +22,7 @@ const number = async (id: string): Promise<number> => Number(await byTestId(id).
 beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
   stack = await startStack({ segmentSeconds: 2 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (err) => pageErrors.push(err.message));
 }, 120_000);

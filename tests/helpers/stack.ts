@@ -8,7 +8,12 @@ import { Server } from '../../src/server/server.js';
 import { createLogger } from '../../src/platform/log.js';
 
 export interface Stack {
+  /** The current server (replaced by restartServer). */
   server: Server;
+  /** Stops the server (the booth keeps recording and queues its uploads). */
+  stopServer(): Promise<void>;
+  /** Starts a server again on the same data folder and port. */
+  restartServer(): Promise<void>;
   booth: Booth;
   serverUrl: string;
   /** Base URL of the booth's kiosk bridge (serves out/renderer). */
@@ -47,18 +52,27 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       { log: createLogger('booth', level()) },
     );
     const b = booth;
-    return {
+    const port = Number(new URL(serverUrl).port);
+    const stack: Stack = {
       server,
       booth: b,
       serverUrl,
       bridgeUrl: b.bridgeUrl ?? '',
       dataDir,
+      async stopServer() {
+        await stack.server.close();
+      },
+      async restartServer() {
+        stack.server = await Server.create(parseServerConfig({ dataDir: join(dataDir, 'server'), port, jobPollMs: 100 }), { log: createLogger('server', level()) });
+        await stack.server.listen();
+      },
       async close() {
         await b.close();
-        await server.close();
+        await stack.server.close();
         if (!opts.keep) await rm(dataDir, { recursive: true, force: true });
       },
     };
+    return stack;
   } catch (err) {
     await booth?.close();
     await server.close();

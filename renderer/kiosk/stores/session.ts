@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { BoothState, SessionPhase } from '../../../src/protocol/booth-api.js';
 import { createBoothApi, type BoothApi } from '../api.js';
 
@@ -96,8 +96,23 @@ export const useSessionStore = defineStore('session', () => {
     errorIsStale = false;
   }
 
+  /** The largest backlog (bytes) since the booth last had nothing to upload. */
+  const backlogPeak = ref(0);
+  watch(
+    () => booth.value?.sync.pendingBytes ?? 0,
+    (pending) => {
+      backlogPeak.value = pending === 0 ? 0 : Math.max(backlogPeak.value, pending);
+    },
+    { immediate: true },
+  );
+  /** Share of that backlog confirmed by the archive since, while it drains; null with no backlog. */
+  const backlogPercent = computed(() => {
+    const pending = booth.value?.sync.pendingBytes ?? 0;
+    if (pending === 0 || backlogPeak.value === 0) return null;
+    return Math.round((100 * (backlogPeak.value - pending)) / backlogPeak.value);
+  });
   /** The camera preview while the camera is recording (FFmpeg owns the camera, the booth relays it). */
   const previewUrl = computed(() => (status.value === 'recording' ? (api?.previewUrl ?? null) : null));
   const faults = computed(() => booth.value?.faults ?? []);
-  return { booth, session, status, error, linkUp, pending, canStart, canStop, previewUrl, faults, connect, disconnect, start, stop, dismissError };
+  return { booth, session, status, error, linkUp, pending, canStart, canStop, previewUrl, faults, backlogPercent, connect, disconnect, start, stop, dismissError };
 });

@@ -18,7 +18,7 @@ const STATE: BoothState = {
   boothId: null,
   captureSource: 'fake',
   session: null,
-  sync: { online: true, pendingSegments: 0, lastError: null },
+  sync: { online: true, pendingSegments: 0, pendingBytes: 0, lastError: null },
   faults: [],
 };
 
