@@ -8,5 +8,7 @@ import type { BoothEvent, BoothRequest } from '../src/protocol/booth-api.js';
 export interface BoothHost {
   call(req: BoothRequest): Promise<unknown>;
   onEvent(cb: (e: BoothEvent) => void): () => void;
+  /** Camera preview JPEGs while recording (FFmpeg owns the camera); returns an unsubscribe. */
+  onPreview(cb: (jpeg: Buffer) => void): () => void;
   close(): Promise<void>;
 }

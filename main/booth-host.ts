@@ -47,6 +47,12 @@ export async function createBoothHost(options: BoothHostOptions): Promise<BoothH
         listeners.delete(cb);
       };
     },
+    onPreview(cb) {
+      booth.on('preview', cb);
+      return () => {
+        booth.off('preview', cb);
+      };
+    },
     close() {
       closing ??= (async () => {
         listeners.clear();

@@ -1,5 +1,5 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { BoothRequest, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../src/protocol/booth-api.js';
+import { BoothRequest, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, IPC_PREVIEW_CHANNEL } from '../src/protocol/booth-api.js';
 import { describeIssues, ForbiddenError, ValidationError } from '../src/core/errors.js';
 import type { BoothHost } from './booth-host-types.js';
 import { isKioskUrl } from './paths.js';
@@ -47,8 +47,13 @@ export function registerBoothIpc(options: BoothIpcOptions): () => void {
     const wc = target();
     if (wc !== null && !wc.isDestroyed()) wc.send(IPC_EVENT_CHANNEL, e);
   });
+  const unsubscribePreview = host.onPreview((jpeg) => {
+    const wc = target();
+    if (wc !== null && !wc.isDestroyed()) wc.send(IPC_PREVIEW_CHANNEL, new Uint8Array(jpeg));
+  });
   return () => {
     ipcMain.removeHandler(IPC_CALL_CHANNEL);
     unsubscribe();
+    unsubscribePreview();
   };
 }

@@ -18,6 +18,7 @@ export function unavailableHost(cause: unknown): BoothHost {
   return {
     call: () => Promise.reject(new Error(`the booth failed to start: ${reason}`)),
     onEvent: () => () => undefined,
+    onPreview: () => () => undefined,
     close: () => Promise.resolve(),
   };
 }

@@ -8,6 +8,8 @@ interface DualrecApi {
   call(req: import('../src/protocol/booth-api.js').BoothRequest): Promise<unknown>;
   /** Subscribes to booth events; returns a function that unsubscribes. */
   onEvent(cb: (event: unknown) => void): () => void;
+  /** Subscribes to camera preview JPEGs; returns a function that unsubscribes. */
+  onPreview(cb: (jpeg: Uint8Array) => void): () => void;
 }
 
 interface Window {

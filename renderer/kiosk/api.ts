@@ -23,8 +23,8 @@ export interface BoothApi {
   onEvent(cb: (event: BoothEvent) => void): () => void;
   /** Subscribes to the link state (true while events can arrive); `cb` runs at once with the current state. */
   onLink(cb: (up: boolean) => void): () => void;
-  /** URL of the live camera preview (an image stream), or null where the transport has none. */
-  readonly previewUrl: string | null;
+  /** Subscribes to the live camera preview: `cb` gets an image source (URL) to show, again per frame where frames come one by one. */
+  onPreview(cb: (src: string) => void): () => void;
 }
 
 /** A failed booth call; `code` is the booth's error code when it sent one. */
@@ -43,7 +43,7 @@ export interface Transport {
   send(req: BoothRequest): Promise<unknown>;
   subscribe(cb: (raw: unknown) => void): () => void;
   onLink(cb: (up: boolean) => void): () => void;
-  readonly previewUrl?: string | null;
+  onPreview(cb: (src: string) => void): () => void;
 }
 
 const responseSchemas: { [T in BoothRequestType]: z.ZodType<BoothResponses[T]> } = {
@@ -61,6 +61,20 @@ function ipcTransport(dualrec: DualrecApi): Transport {
         throw new BoothApiError('ipc.error', errorText(err).replace(prefix, ''));
       }),
     subscribe: (cb) => dualrec.onEvent(cb),
+    // Frames arrive one by one over IPC: each becomes an object URL, the previous one is released.
+    onPreview(cb) {
+      let last: string | null = null;
+      const stop = dualrec.onPreview((jpeg) => {
+        const url = URL.createObjectURL(new Blob([jpeg as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
+        cb(url);
+        if (last !== null) URL.revokeObjectURL(last);
+        last = url;
+      });
+      return () => {
+        stop();
+        if (last !== null) URL.revokeObjectURL(last);
+      };
+    },
     onLink(cb) {
       cb(true);
       return () => undefined;
@@ -161,7 +175,11 @@ function bridgeTransport(origin: string): Transport {
   };
 
   return {
-    previewUrl: new URL(BRIDGE_PREVIEW_PATH, origin).href,
+    // The bridge serves the preview as one multipart image stream: a single URL for an <img>.
+    onPreview(cb) {
+      cb(new URL(BRIDGE_PREVIEW_PATH, origin).href);
+      return () => undefined;
+    },
     send: (req) => postCall(origin, req),
     subscribe(cb) {
       eventListeners.add(cb);
@@ -211,7 +229,7 @@ export function createBoothApiOver(transport: Transport): BoothApi {
       });
     },
     onLink: (cb) => transport.onLink(cb),
-    previewUrl: transport.previewUrl ?? null,
+    onPreview: (cb) => transport.onPreview(cb),
   };
 }
 

@@ -84,4 +84,4 @@ export const BRIDGE_EVENTS_PATH = '/bridge/v1/events';
 /** Live camera preview as multipart/x-mixed-replace JPEGs (an <img> source), while recording. */
 export const BRIDGE_PREVIEW_PATH = '/bridge/v1/preview';
 
-export { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from './ipc-channels.js';
+export { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, IPC_PREVIEW_CHANNEL } from './ipc-channels.js';

@@ -65,6 +65,9 @@ export const useSessionStore = defineStore('session', () => {
         linkUp.value = up;
         if (up) void refresh();
       }),
+      api.onPreview((src) => {
+        previewSrc.value = src;
+      }),
     );
   }
 
@@ -72,6 +75,7 @@ export const useSessionStore = defineStore('session', () => {
     for (const off of unsubscribers.splice(0)) off();
     api = null;
     linkUp.value = false;
+    previewSrc.value = null;
   }
 
   async function run(action: PendingAction, call: (a: BoothApi) => Promise<unknown>): Promise<void> {
@@ -112,7 +116,8 @@ export const useSessionStore = defineStore('session', () => {
     return Math.round((100 * (backlogPeak.value - pending)) / backlogPeak.value);
   });
   /** The camera preview while the camera is recording (FFmpeg owns the camera, the booth relays it). */
-  const previewUrl = computed(() => (status.value === 'recording' ? (api?.previewUrl ?? null) : null));
+  const previewSrc = ref<string | null>(null);
+  const previewUrl = computed(() => (status.value === 'recording' ? previewSrc.value : null));
   const faults = computed(() => booth.value?.faults ?? []);
   return { booth, session, status, error, linkUp, pending, canStart, canStop, previewUrl, faults, backlogPercent, connect, disconnect, start, stop, dismissError };
 });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BoothHost } from '../../../main/booth-host-types.js';
 import { registerBoothIpc } from '../../../main/ipc.js';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type BoothEvent, type BoothRequest, type BoothState } from '../../../src/protocol/booth-api.js';
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, IPC_PREVIEW_CHANNEL, type BoothEvent, type BoothRequest, type BoothState } from '../../../src/protocol/booth-api.js';
 import { FakeWebContents, type FakeIpcMain } from './fake-electron.js';
 
 // The Electron binary cannot run on the build machines, so `electron` is replaced by test doubles.
@@ -35,6 +35,11 @@ class FakeHost implements BoothHost {
   }
   emit(e: BoothEvent): void {
     for (const cb of this.listeners) cb(e);
+  }
+  readonly previewListeners = new Set<(j: Buffer) => void>();
+  onPreview(cb: (j: Buffer) => void): () => void {
+    this.previewListeners.add(cb);
+    return () => this.previewListeners.delete(cb);
   }
   close(): Promise<void> {
     return Promise.resolve();
@@ -111,10 +116,17 @@ describe('booth IPC', () => {
     expect(wc.sent).toHaveLength(1);
   });
 
+  it('forwards camera preview frames to the kiosk window as bytes', () => {
+    const { host, wc } = setup();
+    for (const cb of host.previewListeners) cb(Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
+    expect(wc.sent).toEqual([[IPC_PREVIEW_CHANNEL, new Uint8Array([0xff, 0xd8, 0xff, 0xd9])]]);
+  });
+
   it('undoes the handler and the event forwarding when disposed', () => {
     const { host, dispose } = setup();
     dispose();
     expect(ipcMain.handlers.has(IPC_CALL_CHANNEL)).toBe(false);
     expect(host.listeners.size).toBe(0);
+    expect(host.previewListeners.size).toBe(0);
   });
 });

@@ -50,6 +50,9 @@ class FakeHost implements BoothHost {
   onEvent(): () => void {
     return () => undefined;
   }
+  onPreview(): () => void {
+    return () => undefined;
+  }
 }
 
 const MAIN_DIR = '/opt/dualrec/out/main';

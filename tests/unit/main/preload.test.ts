@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../../../src/protocol/booth-api.js';
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, IPC_PREVIEW_CHANNEL } from '../../../src/protocol/booth-api.js';
 
 // The Electron binary cannot run on the build machines, so `electron` is replaced by test doubles.
 const electron = vi.hoisted(() => {
@@ -32,12 +32,13 @@ await import('../../../main/preload.js');
 interface ExposedApi {
   call(req: unknown): Promise<unknown>;
   onEvent(cb: (event: unknown) => void): () => void;
+  onPreview(cb: (jpeg: Uint8Array) => void): () => void;
 }
 
 describe('preload', () => {
-  it('exposes window.dualrec with call and onEvent only', () => {
+  it('exposes window.dualrec with call, onEvent and onPreview only', () => {
     expect([...electron.exposed.keys()]).toEqual(['dualrec']);
-    expect(Object.keys(electron.exposed.get('dualrec') as object).sort()).toEqual(['call', 'onEvent']);
+    expect(Object.keys(electron.exposed.get('dualrec') as object).sort()).toEqual(['call', 'onEvent', 'onPreview']);
   });
 
   it('invokes the call channel', async () => {
@@ -54,5 +55,18 @@ describe('preload', () => {
     expect(seen).toEqual([{ type: 'state' }]);
     off();
     expect(electron.listeners.get(IPC_EVENT_CHANNEL)?.size).toBe(0);
+  });
+
+  it('delivers preview frames as bytes only and unsubscribes', () => {
+    const api = electron.exposed.get('dualrec') as ExposedApi;
+    const seen: Uint8Array[] = [];
+    const off = api.onPreview((j) => seen.push(j));
+    for (const l of electron.listeners.get(IPC_PREVIEW_CHANNEL) ?? []) {
+      l({ sender: 'secret' }, new Uint8Array([1, 2]));
+      l({ sender: 'secret' }, 'not bytes');
+    }
+    expect(seen).toEqual([new Uint8Array([1, 2])]);
+    off();
+    expect(electron.listeners.get(IPC_PREVIEW_CHANNEL)?.size).toBe(0);
   });
 });
