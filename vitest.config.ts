@@ -11,9 +11,10 @@ export default defineConfig({
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 10_000 } },
       { test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000, fileParallelism: false } },
-      // After the others (groupOrder 1): its FFmpeg sessions and kills must not load the timing-sensitive capture tests.
-      { test: { name: 'chaos', include: ['tests/chaos/**/*.chaos.test.ts'], testTimeout: 600_000, hookTimeout: 60_000, fileParallelism: false, sequence: { groupOrder: 1 } } },
-      { test: { name: 'e2e', include: ['tests/e2e/**/*.e2e.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, fileParallelism: false } },
+      // Heavy projects run one after another (groupOrder): a 2-core machine running e2e browsers or
+      // chaos kills beside the timing-sensitive capture tests (A/V offset, lost media) skews them.
+      { test: { name: 'e2e', include: ['tests/e2e/**/*.e2e.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, fileParallelism: false, sequence: { groupOrder: 1 } } },
+      { test: { name: 'chaos', include: ['tests/chaos/**/*.chaos.test.ts'], testTimeout: 600_000, hookTimeout: 60_000, fileParallelism: false, sequence: { groupOrder: 2 } } },
     ],
   },
 });
