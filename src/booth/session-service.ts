@@ -19,6 +19,7 @@ import type { CaptureConfig } from './config.js';
 import type { BoothDb } from './db/schema.js';
 import type { BoothIdentity, DeviceKey } from './identity.js';
 import type { SessionGuard } from './vault/disk-guard.js';
+import { insertNewSession } from './session-rows.js';
 import { SessionSealer } from './vault/sealer.js';
 
 interface ActiveSession {
@@ -113,28 +114,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     const keyWrap = KeyWrap.parse(wrapDataKey(dataKey, id.archivePublicKeyDer));
     const genesis = genesisLink(sessionId);
     const now = new Date().toISOString();
-    await this.db
-      .insertInto('sessions')
-      .values({
-        session_id: sessionId,
-        product_id: productId,
-        phase: 'starting',
-        started_at: now,
-        ended_at: null,
-        end_reason: null,
-        key_wrap_json: JSON.stringify(keyWrap),
-        genesis_link: genesis,
-        last_link: genesis,
-        media_sec: 0,
-        manifest_json: null,
-        signature: null,
-        server_registered: 0,
-        server_finished: 0,
-        archived_at: null,
-        error: null,
-        created_at: now,
-      })
-      .execute();
+    await insertNewSession(this.db, { sessionId, productId, phase: 'starting', keyWrap, startedAt: now });
     const log = this.log.child({ sessionId });
     const sealer = new SessionSealer(this.db, this.dirs.vault, this.ff, sessionId, id.boothId, dataKey, genesis, log);
     let capture: CaptureSupervisor;

@@ -9,6 +9,7 @@ import { boothMigrations } from '../../src/booth/db/migrations/index.js';
 import type { BoothDb } from '../../src/booth/db/schema.js';
 import { loadOrCreateDeviceKey, saveIdentity, type BoothIdentity, type DeviceKey } from '../../src/booth/identity.js';
 import { ServerClient } from '../../src/booth/sync/server-client.js';
+import { insertNewSession } from '../../src/booth/session-rows.js';
 import { SessionSealer } from '../../src/booth/vault/sealer.js';
 import { genesisLink } from '../../src/core/chain.js';
 import { newDataKey } from '../../src/core/envelope.js';
@@ -56,28 +57,7 @@ export async function recordSession(fx: VaultFixture, opts: { segments: number; 
   const keyWrap = wrapDataKey(dataKey, fx.identity.archivePublicKeyDer);
   const genesis = genesisLink(sessionId);
   const now = new Date().toISOString();
-  await fx.db
-    .insertInto('sessions')
-    .values({
-      session_id: sessionId,
-      product_id: 'fund-1',
-      phase: 'recording',
-      started_at: now,
-      ended_at: null,
-      end_reason: null,
-      key_wrap_json: JSON.stringify(keyWrap),
-      genesis_link: genesis,
-      last_link: genesis,
-      media_sec: 0,
-      manifest_json: null,
-      signature: null,
-      server_registered: 0,
-      server_finished: 0,
-      archived_at: null,
-      error: null,
-      created_at: now,
-    })
-    .execute();
+  await insertNewSession(fx.db, { sessionId, productId: 'fund-1', phase: 'recording', keyWrap, startedAt: now });
   const ff = { ffmpeg: 'ffmpeg', ffprobe: null, source: 'system' as const, version: 'none' };
   const sealer = new SessionSealer(fx.db, fx.vaultDir, ff, sessionId, fx.identity.boothId, dataKey, opts.prevLink ?? genesis, silent);
   const spool = join(fx.spoolDir, sessionId);
