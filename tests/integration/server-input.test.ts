@@ -64,6 +64,7 @@ async function snapshot(): Promise<string> {
 
 interface TestSession {
   sessionId: string;
+  startedAt: string;
   key: Buffer;
   keyWrap: ReturnType<typeof wrapDataKey>;
 }
@@ -72,9 +73,10 @@ async function newSession(): Promise<TestSession> {
   const sessionId = randomUUID();
   const key = newDataKey();
   const keyWrap = wrapDataKey(key, archiveDer);
-  const r = await call('POST', '/api/v1/sessions', json({ sessionId, productId: 'fund-1', startedAt: new Date().toISOString(), keyWrap }));
+  const startedAt = new Date().toISOString();
+  const r = await call('POST', '/api/v1/sessions', json({ sessionId, productId: 'fund-1', startedAt, keyWrap }));
   expect(r.status).toBe(201);
-  return { sessionId, key, keyWrap };
+  return { sessionId, startedAt, key, keyWrap };
 }
 
 function seal(s: TestSession, seq: number, prevLink: string, opts: { seqInHeader?: number } = {}) {
@@ -146,7 +148,7 @@ describe('server input validation', () => {
   });
 
   it('rejects an unknown session', async () => {
-    const ghost = { sessionId: randomUUID(), key: newDataKey(), keyWrap: wrapDataKey(newDataKey(), archiveDer) };
+    const ghost = { sessionId: randomUUID(), startedAt: new Date().toISOString(), key: newDataKey(), keyWrap: wrapDataKey(newDataKey(), archiveDer) };
     const seg = seal(ghost, 0, genesisLink(ghost.sessionId));
     await expectRejected(put(ghost, 0, seg.bytes, seg.cipherSha256), 404, 'session.unknown', new RegExp(`unknown session ${ghost.sessionId}`));
     await expectRejected(call('GET', `/api/v1/sessions/${ghost.sessionId}`), 404, 'session.unknown', /unknown session/);
@@ -211,19 +213,17 @@ describe('server input validation', () => {
     await expectRejected(put(s, 1, garbage, sha256Hex(garbage)), 422, 'segment.bad_format', /not a dualrec sealed segment/);
   });
 
-  it('rejects a finish with a bad signature or missing segments', async () => {
-    const s = await newSession();
+  function twoSegmentManifest(s: TestSession) {
     const s0 = seal(s, 0, genesisLink(s.sessionId));
     const l0 = nextLink(genesisLink(s.sessionId), s0.cipherSha256);
     const s1 = seal(s, 1, l0);
     const l1 = nextLink(l0, s1.cipherSha256);
-    expect((await put(s, 0, s0.bytes, s0.cipherSha256)).status).toBe(200);
     const manifest: SessionManifest = {
       v: 1,
       sessionId: s.sessionId,
       boothId,
       productId: 'fund-1',
-      startedAt: new Date().toISOString(),
+      startedAt: s.startedAt,
       endedAt: new Date().toISOString(),
       endReason: 'completed',
       keyWrap: JSON.parse(canonicalJson(s.keyWrap)) as SessionManifest['keyWrap'],
@@ -236,11 +236,38 @@ describe('server input validation', () => {
         { seq: 1, cipherSha256: s1.cipherSha256, plainSha256: s1.header.plainSha256, link: l1, bytes: s1.bytes.length, startSec: 2, durationSec: 2 },
       ],
     };
-    const finish = (m: SessionManifest, signature: string) => call('POST', `/api/v1/sessions/${s.sessionId}/finish`, json({ manifest: m, signature }));
+    return { s0, s1, manifest };
+  }
+  const finishOf = (s: TestSession) => (m: SessionManifest, signature: string) => call('POST', `/api/v1/sessions/${s.sessionId}/finish`, json({ manifest: m, signature }));
+
+  it('rejects a finish with a bad signature, missing segments or other registration details', async () => {
+    const s = await newSession();
+    const { s0, manifest } = twoSegmentManifest(s);
+    expect((await put(s, 0, s0.bytes, s0.cipherSha256)).status).toBe(200);
+    const finish = finishOf(s);
     const forged = signManifest(manifest, generateKeyPairSync('ed25519').privateKey);
     await expectRejected(finish(manifest, forged), 422, 'manifest.bad_signature', /does not verify with the booth's key/);
     await expectRejected(finish(manifest, signManifest(manifest, deviceKey)), 409, 'manifest.segments_missing', /has 1 of the 2 segments/);
     await expectRejected(finish({ ...manifest, sessionId: randomUUID() }, signManifest(manifest, deviceKey)), 400, 'manifest.mismatch', /another session/);
+    const otherProduct = { ...manifest, productId: 'other-product' };
+    await expectRejected(finish(otherProduct, signManifest(otherProduct, deviceKey)), 422, 'manifest.session_mismatch', /product or start time differs/);
+    const backwards = { ...manifest, endedAt: '1970-01-01T00:00:00.000Z' };
+    await expectRejected(finish(backwards, signManifest(backwards, deviceKey)), 400, 'manifest.bad_times', /ends before it starts/);
+  });
+
+  it('never acknowledges a segment that the finish left out, however the two race', async () => {
+    for (let i = 0; i < 10; i++) {
+      const s = await newSession();
+      const { s0, s1, manifest } = twoSegmentManifest(s);
+      expect((await put(s, 0, s0.bytes, s0.cipherSha256)).status).toBe(200);
+      // The booth's manifest lists only segment 0; segment 1 is uploaded at the same moment.
+      const only0 = { ...manifest, finalLink: manifest.segments[0]!.link, segments: manifest.segments.slice(0, 1) };
+      const [up, fin] = await Promise.all([put(s, 1, s1.bytes, s1.cipherSha256), finishOf(s)(only0, signManifest(only0, deviceKey))]);
+      expect(up.status === 200 && fin.status === 200, `put ${up.status} ${up.body.error?.code ?? ''}, finish ${fin.status} ${fin.body.error?.code ?? ''}`).toBe(false);
+      const stored = await server.archive.db.selectFrom('segments').select('seq').where('session_id', '=', s.sessionId).execute();
+      const row = await server.archive.db.selectFrom('sessions').select('manifest_json').where('session_id', '=', s.sessionId).executeTakeFirstOrThrow();
+      if (row.manifest_json) expect(stored.map((x) => x.seq)).toEqual([0]);
+    }
   });
 });
 

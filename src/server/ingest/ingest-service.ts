@@ -133,8 +133,16 @@ export class IngestService {
     await this.store.put(key, body);
     const row = { segment_id: randomUUID(), session_id: sessionId, seq, sha256, prev_link: prevLink, link, bytes: body.length, storage_key: key, received_at: new Date().toISOString() };
     try {
-      await this.db.insertInto('segments').values(row).execute();
+      // The session must still be open when the row goes in: finish() checks the segments and
+      // closes the session in one transaction, so no segment is acknowledged but left out of the
+      // manifest. (SQLite serialises transactions; a PostgreSQL store needs FOR UPDATE on the session.)
+      await this.db.transaction().execute(async (tx) => {
+        const open = await tx.selectFrom('sessions').select('status').where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+        if (open.status !== 'recording') throw new ConflictError('session.closed', `session ${sessionId} is ${open.status}; it takes no new segments`);
+        await tx.insertInto('segments').values(row).execute();
+      });
     } catch (err) {
+      if (err instanceof ConflictError) throw err;
       // A concurrent identical upload won the race: answer with its acknowledgement.
       const winner = await this.db.selectFrom('segments').selectAll().where('session_id', '=', sessionId).where('seq', '=', seq).executeTakeFirst();
       if (winner?.sha256 === sha256) return toAck(winner);
@@ -160,20 +168,33 @@ export class IngestService {
     }
     if (canonicalJson(m.keyWrap) !== session.key_wrap_json) throw new IntegrityError('manifest.key_mismatch', 'the manifest key wrap differs from the registered one');
     if (m.genesisLink !== genesisLink(sessionId)) throw new IntegrityError('manifest.chain_break', 'the manifest genesis link is wrong');
-    const stored = await this.db.selectFrom('segments').select(['seq', 'sha256', 'link']).where('session_id', '=', sessionId).orderBy('seq').execute();
-    if (stored.length < m.segments.length) {
-      throw new ConflictError('manifest.segments_missing', `the server has ${stored.length} of the ${m.segments.length} segments of session ${sessionId}; upload the rest first`);
-    }
-    if (stored.length > m.segments.length) throw new IntegrityError('manifest.segments_extra', `the server has ${stored.length} segments but the manifest lists ${m.segments.length}`);
-    for (const [i, s] of m.segments.entries()) {
-      const row = stored[i]!;
-      if (s.seq !== row.seq || s.cipherSha256 !== row.sha256 || s.link !== row.link) {
-        throw new IntegrityError('manifest.segment_mismatch', `manifest entry for segment ${s.seq} does not match the stored segment`);
-      }
-    }
-    if (m.finalLink !== (stored.at(-1)?.link ?? m.genesisLink)) throw new IntegrityError('manifest.chain_break', 'the manifest final link does not match the last segment');
     const now = new Date().toISOString();
+    if (m.productId !== session.product_id || m.startedAt !== session.started_at) {
+      throw new IntegrityError('manifest.session_mismatch', `the manifest's product or start time differs from what session ${sessionId} was registered with`);
+    }
+    if (m.endedAt < m.startedAt) throw new ValidationError('manifest.bad_times', 'the manifest ends before it starts');
+    let repeated = false;
     await this.db.transaction().execute(async (tx) => {
+      // A concurrent identical finish got here first: answer like a repeat.
+      const current = await tx.selectFrom('sessions').select(['manifest_json', 'signature']).where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+      if (current.manifest_json !== null) {
+        if (current.signature !== req.signature) throw new ConflictError('session.finished', `session ${sessionId} was already finished with another manifest`);
+        repeated = true;
+        return;
+      }
+      // Read the stored segments inside the transaction that closes the session (see putSegment).
+      const stored = await tx.selectFrom('segments').select(['seq', 'sha256', 'link']).where('session_id', '=', sessionId).orderBy('seq').execute();
+      if (stored.length < m.segments.length) {
+        throw new ConflictError('manifest.segments_missing', `the server has ${stored.length} of the ${m.segments.length} segments of session ${sessionId}; upload the rest first`);
+      }
+      if (stored.length > m.segments.length) throw new IntegrityError('manifest.segments_extra', `the server has ${stored.length} segments but the manifest lists ${m.segments.length}`);
+      for (const [i, s] of m.segments.entries()) {
+        const row = stored[i]!;
+        if (s.seq !== row.seq || s.cipherSha256 !== row.sha256 || s.link !== row.link) {
+          throw new IntegrityError('manifest.segment_mismatch', `manifest entry for segment ${s.seq} does not match the stored segment`);
+        }
+      }
+      if (m.finalLink !== (stored.at(-1)?.link ?? m.genesisLink)) throw new IntegrityError('manifest.chain_break', 'the manifest final link does not match the last segment');
       await tx
         .updateTable('sessions')
         .set({ status: 'archiving', ended_at: m.endedAt, manifest_json: canonicalJson(m), signature: req.signature })
@@ -181,6 +202,7 @@ export class IngestService {
         .execute();
       await enqueueJob(tx, 'finalize', sessionId, now);
     });
+    if (repeated) return { sessionId, status: (await readSessionView(this.db, sessionId)).status };
     this.log.info({ sessionId, segments: m.segments.length }, 'session finished; archive job queued');
     return { sessionId, status: 'archiving' };
   }
