@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { diskLevel, formatBytes, headroom, type DiskFloors, type DiskLevel } from '../../core/disk-policy.js';
 import { ConflictError } from '../../core/errors.js';
 import type { Logger } from '../../platform/log.js';
+import { PeriodicTask } from '../../platform/periodic.js';
 import type { FaultSink } from '../faults/fault-reporter.js';
 import type { SegmentStore } from './segment-store.js';
 
@@ -47,10 +48,8 @@ export interface DiskStatus {
  * clear when the condition ends.
  */
 export class DiskGuard extends EventEmitter<SessionGuardEvents> implements SessionGuard {
-  private timer: NodeJS.Timeout | null = null;
   private last: DiskStatus;
-  private checking: Promise<DiskStatus> | null = null;
-  private closed = false;
+  private readonly task: PeriodicTask<DiskStatus>;
 
   constructor(
     private readonly opts: DiskGuardOptions,
@@ -60,16 +59,11 @@ export class DiskGuard extends EventEmitter<SessionGuardEvents> implements Sessi
   ) {
     super();
     this.last = { level: 'unknown', freeBytes: null, vaultBytes: 0, quotaBytes: opts.quotaBytes, checkedAt: null };
+    this.task = new PeriodicTask(() => this.measure(), opts.checkEveryMs, (err) => this.log.error({ err }, 'disk check failed'));
   }
 
   start(): void {
-    if (this.timer || this.closed) return;
-    const run = () => {
-      this.check().then(undefined, (err: unknown) => this.log.error({ err }, 'disk check failed'));
-    };
-    this.timer = setInterval(run, this.opts.checkEveryMs);
-    this.timer.unref();
-    run();
+    this.task.start();
   }
 
   get status(): DiskStatus {
@@ -78,10 +72,7 @@ export class DiskGuard extends EventEmitter<SessionGuardEvents> implements Sessi
 
   /** Measures now and updates faults; concurrent calls share one measurement. */
   check(): Promise<DiskStatus> {
-    this.checking ??= this.measure().finally(() => {
-      this.checking = null;
-    });
-    return this.checking;
+    return this.task.run();
   }
 
   async assertCanStart(): Promise<void> {
@@ -93,15 +84,8 @@ export class DiskGuard extends EventEmitter<SessionGuardEvents> implements Sessi
   }
 
   /** Stops the periodic check and waits for one in progress. Safe to call twice. */
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    // Only wait: the check's outcome is reported to whoever started it.
-    await this.checking?.then(
-      () => undefined,
-      () => undefined,
-    );
+  close(): Promise<void> {
+    return this.task.close();
   }
 
   private headroomOf(s: DiskStatus): number {

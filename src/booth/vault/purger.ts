@@ -2,6 +2,7 @@ import { readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../platform/log.js';
+import { PeriodicTask } from '../../platform/periodic.js';
 import type { BoothDb } from '../db/schema.js';
 import type { SegmentStore } from './segment-store.js';
 
@@ -25,45 +26,29 @@ const CAPTURING = ['starting', 'recording', 'stopping'];
  *   must not stay on disk in clear.
  */
 export class Purger {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
-  private closed = false;
+  private readonly task: PeriodicTask<number>;
 
   constructor(
     private readonly db: Kysely<BoothDb>,
     private readonly segments: SegmentStore,
     private readonly opts: PurgerOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.pass(Date.now()), opts.everyMs, (err) => this.log.error({ err }, 'purge failed'));
+  }
 
   start(): void {
-    if (this.timer || this.closed) return;
-    const run = () => {
-      this.run().then(undefined, (err: unknown) => this.log.error({ err }, 'purge failed'));
-    };
-    this.timer = setInterval(run, this.opts.everyMs);
-    this.timer.unref();
-    run();
+    this.task.start();
   }
 
   /** One purge pass; resolves to the number of segments purged. Concurrent calls share one pass. */
-  run(now = Date.now()): Promise<number> {
-    this.running ??= this.pass(now).finally(() => {
-      this.running = null;
-    });
-    return this.running;
+  run(): Promise<number> {
+    return this.task.run();
   }
 
   /** Stops the timer and waits for a pass in progress. Safe to call twice. */
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    // Only wait: the pass's outcome is reported to whoever started it.
-    await this.running?.then(
-      () => undefined,
-      () => undefined,
-    );
+  close(): Promise<void> {
+    return this.task.close();
   }
 
   private async pass(now: number): Promise<number> {
@@ -79,7 +64,7 @@ export class Purger {
         .orderBy('sealed_at')
         .limit(200)
         .execute();
-      if (batch.length === 0 || this.closed) break;
+      if (batch.length === 0 || this.task.closed) break;
       for (const seg of batch) {
         await unlinkIfPresent(join(this.opts.vaultDir, seg.file));
         await this.segments.transition({ sessionId: seg.session_id, seq: seg.seq }, { type: 'purged' }, { purged_at: new Date().toISOString() });
