@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './server-api.js';
 export * from './booth-api.js';
 export * from './faults.js';
+export * from './staff.js';

@@ -23,7 +23,7 @@ export interface ArchiveStore {
  */
 export async function openArchiveStore(dataDir: string, opts: { create: boolean }): Promise<ArchiveStore> {
   const keys = FileKeyProvider.open(dataDir, opts);
-  const db = await openSqlite<ServerDb>(join(dataDir, 'server.sqlite'), serverMigrations, { synchronous: 'FULL' });
+  const db = await openSqlite<ServerDb>(join(dataDir, 'server.sqlite'), serverMigrations(), { synchronous: 'FULL' });
   const store = new FsBlobStore(join(dataDir, 'store'));
   let closed = false;
   return {

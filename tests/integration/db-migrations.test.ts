@@ -90,13 +90,13 @@ describe('booth migrations', () => {
 describe('server migrations', () => {
   it('0002 adds the booth fault log and status next to existing booths and sessions', async () => {
     const path = join(dir, 'server.sqlite');
-    const v1 = await openAt(path, serverMigrations, '0001-create-server-tables');
+    const v1 = await openAt(path, serverMigrations(), '0001-create-server-tables');
     const raw = v1 as unknown as Kysely<Record<string, Record<string, unknown>>>;
     await raw.insertInto('booths').values({ booth_id: SID, name: 'b1', public_key: 'k', token_sha256: h('1'), enrolled_at: T0 }).execute();
     await raw.insertInto('sessions').values({ session_id: SID, booth_id: SID, product_id: 'p', status: 'recording', started_at: T0, key_wrap_json: '{}', created_at: T0 }).execute();
     await v1.destroy();
 
-    const db = await openSqlite<ServerDb>(path, serverMigrations);
+    const db = await openSqlite<ServerDb>(path, serverMigrations());
     try {
       expect(await db.selectFrom('booths').select('name').execute()).toEqual([{ name: 'b1' }]);
       expect(await db.selectFrom('sessions').select('status').execute()).toEqual([{ status: 'recording' }]);

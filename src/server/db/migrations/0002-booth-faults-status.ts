@@ -1,14 +1,14 @@
 import { sql, type Kysely } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import type { PortableMigration } from '../ddl.js';
 
 /**
  * Per-booth fault log and latest status. A fault report is one row per delivered version of a
  * fault (raised, repeated, cleared); the unique key makes a re-sent report change nothing.
  */
-export const m0002: Migration = {
+export const m0002: PortableMigration = (d) => ({
   async up(db: Kysely<unknown>) {
     await sql`CREATE TABLE booth_faults (
-      fault_id INTEGER PRIMARY KEY AUTOINCREMENT,
+      fault_id ${sql.raw(d.autoId)},
       booth_id TEXT NOT NULL REFERENCES booths(booth_id),
       kind TEXT NOT NULL,
       severity TEXT NOT NULL CHECK (severity IN ('warning', 'error', 'critical')),
@@ -22,13 +22,13 @@ export const m0002: Migration = {
       cleared INTEGER NOT NULL CHECK (cleared IN (0, 1)),
       received_at TEXT NOT NULL,
       UNIQUE (booth_id, kind, session_key, since, count, cleared)
-    ) STRICT`.execute(db);
+    ) ${sql.raw(d.strict)}`.execute(db);
     await sql`CREATE INDEX booth_faults_by_booth ON booth_faults (booth_id, received_at)`.execute(db);
     await sql`CREATE TABLE booth_status (
       booth_id TEXT PRIMARY KEY REFERENCES booths(booth_id),
       status_json TEXT NOT NULL,
       reported_at TEXT NOT NULL,
       received_at TEXT NOT NULL
-    ) STRICT`.execute(db);
+    ) ${sql.raw(d.strict)}`.execute(db);
   },
-};
+});

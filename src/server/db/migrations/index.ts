@@ -1,9 +1,16 @@
 import type { Migration } from 'kysely/migration';
+import { ddlFor, type SqlDialect } from '../ddl.js';
 import { m0001 } from './0001-create-server-tables.js';
 import { m0002 } from './0002-booth-faults-status.js';
 
-/** Server migrations in the order they apply. Never edit one that has shipped; add the next number. */
-export const serverMigrations: Record<string, Migration> = {
-  '0001-create-server-tables': m0001,
-  '0002-booth-faults-status': m0002,
-};
+/**
+ * Server migrations in the order they apply, spelled for one database. Never edit one that has
+ * shipped; add the next number. Each is written once for SQLite and PostgreSQL (see ../ddl.ts).
+ */
+export function serverMigrations(dialect: SqlDialect = 'sqlite'): Record<string, Migration> {
+  const d = ddlFor(dialect);
+  return {
+    '0001-create-server-tables': m0001(d),
+    '0002-booth-faults-status': m0002(d),
+  };
+}
