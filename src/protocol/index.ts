@@ -5,3 +5,4 @@ export * from './server-api.js';
 export * from './booth-api.js';
 export * from './faults.js';
 export * from './staff.js';
+export * from './retention.js';
