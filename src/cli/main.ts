@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { DualrecError } from '../core/errors.js';
+import { adminCommand } from './commands/admin.js';
 import { boothCommand } from './commands/booth.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -18,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   const setExit = (code: number) => {
     exitCode = code;
   };
-  for (const make of [serverCommand, boothCommand, demoCommand, verifyCommand, startCommand, enrollCodeCommand, doctorCommand]) program.addCommand(make(setExit));
+  for (const make of [serverCommand, boothCommand, demoCommand, verifyCommand, startCommand, enrollCodeCommand, adminCommand, doctorCommand]) program.addCommand(make(setExit));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

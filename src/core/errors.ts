@@ -51,6 +51,12 @@ export class PayloadTooLargeError extends DualrecError {
   override readonly status = 413;
 }
 
+/** Too many attempts in a time window: login throttling (429). */
+export class TooManyRequestsError extends DualrecError {
+  override readonly name = 'TooManyRequestsError';
+  override readonly status = 429;
+}
+
 /** Stored or received data fails an integrity check: hash, chain link, signature, tag (422). */
 export class IntegrityError extends DualrecError {
   override readonly name = 'IntegrityError';

@@ -6,3 +6,4 @@ export * from './booth-api.js';
 export * from './faults.js';
 export * from './staff.js';
 export * from './retention.js';
+export * from './staff-api.js';

@@ -14,6 +14,15 @@ export const ServerConfig = z.strictObject({
   /** How often the archive worker looks for queued jobs, ms. */
   jobPollMs: z.number().int().min(10).max(60_000).default(500),
   jobMaxAttempts: z.number().int().min(1).max(100).default(5),
+  /** Lifetime of a staff access token, seconds (refresh before it ends). */
+  accessTokenTtlSec: z.number().int().min(30).max(3600).default(900),
+  /** Lifetime of a staff login, hours: tokens are refreshed only until then. */
+  loginSessionHours: z.number().min(0.1).max(72).default(12),
+  /** Login attempts one client address may make per minute (on each instance). */
+  loginMaxPerIpPerMinute: z.number().int().min(1).max(10_000).default(20),
+  /** Failed logins one username may have in `loginFailureWindowSec` (on all instances together). */
+  loginMaxFailuresPerUser: z.number().int().min(1).max(1000).default(5),
+  loginFailureWindowSec: z.number().int().min(1).max(86_400).default(900),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;

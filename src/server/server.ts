@@ -4,12 +4,24 @@ import { join } from 'node:path';
 import { resolveFfmpeg, type FfmpegInfo } from '../platform/ffmpeg.js';
 import { createLogger, type Logger } from '../platform/log.js';
 import { ArchiveWorker } from './archive/archive-worker.js';
+import type { AuditLog } from './audit/audit-log.js';
+import { MemoryAuditLog } from './audit/memory-audit-log.js';
+import { createAuthServices, type AuthServices } from './auth/auth-services.js';
 import { Archiver } from './archive/archiver.js';
 import { JobQueue } from './archive/job-queue.js';
 import { openArchiveStore, type ArchiveStore } from './archive-store.js';
 import type { ServerConfig } from './config.js';
 import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
+
+/**
+ * The audit log of a data folder: the one place the server and the `dualrec` admin commands get it.
+ * TODO(integrator): return the database-backed, hash-chained AuditLog (evidence helper) on `archive.db`;
+ * MemoryAuditLog keeps entries only in this process.
+ */
+export function openAuditLog(_archive: ArchiveStore): AuditLog {
+  return new MemoryAuditLog();
+}
 
 /** The central server composition root: archive store, ingest, archive worker, HTTP. */
 export class Server {
@@ -21,6 +33,8 @@ export class Server {
     readonly archive: ArchiveStore,
     readonly ffmpeg: FfmpegInfo,
     readonly ingest: IngestService,
+    readonly auth: AuthServices,
+    readonly audit: AuditLog,
     private readonly worker: ArchiveWorker,
     private readonly app: FastifyInstance,
     private readonly log: Logger,
@@ -34,10 +48,21 @@ export class Server {
       const ingest = new IngestService(archive.db, archive.store, archive.keys, log.child({ part: 'ingest' }));
       const archiver = new Archiver({ ...archive, ff: ffmpeg, workDir: join(config.dataDir, 'work') }, log.child({ part: 'archive' }));
       const worker = new ArchiveWorker(archive.db, new JobQueue(archive.db, config.jobMaxAttempts), archiver, config.jobPollMs, log.child({ part: 'worker' }));
-      const app = await buildApp({ db: archive.db, ingest, keys: archive.keys, maxSegmentBytes: config.maxSegmentBytes, onFinished: () => worker.kick(), log });
+      const audit = openAuditLog(archive);
+      const auth = await createAuthServices(archive.db, audit, config, log.child({ part: 'auth' }));
+      const app = await buildApp({
+        db: archive.db,
+        ingest,
+        keys: archive.keys,
+        auth,
+        maxSegmentBytes: config.maxSegmentBytes,
+        loginMaxPerIpPerMinute: config.loginMaxPerIpPerMinute,
+        onFinished: () => worker.kick(),
+        log,
+      });
       await worker.start();
       log.info({ dataDir: config.dataDir, archiveKeyId: archive.keys.keyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
-      return new Server(config, archive, ffmpeg, ingest, worker, app, log);
+      return new Server(config, archive, ffmpeg, ingest, auth, audit, worker, app, log);
     } catch (err) {
       await archive.close();
       throw err;

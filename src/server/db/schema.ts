@@ -8,6 +8,8 @@ export interface ServerDb {
     public_key: string;
     token_sha256: string;
     enrolled_at: string;
+    /** NULL for booths enrolled before branches existed (0003). */
+    branch_id: Generated<string | null>;
   };
   enrollment_codes: {
     code_sha256: string;
@@ -15,6 +17,9 @@ export interface ServerDb {
     expires_at: string;
     used_at: string | null;
     booth_id: string | null;
+    branch_id: Generated<string | null>;
+    /** `staff:<uuid>` or `cli`; NULL for codes made before 0003. */
+    created_by: Generated<string | null>;
   };
   sessions: {
     session_id: string;
@@ -81,5 +86,45 @@ export interface ServerDb {
     status_json: string;
     reported_at: string;
     received_at: string;
+  };
+  branches: {
+    branch_id: string;
+    name: string;
+    created_at: string;
+  };
+  staff: {
+    staff_id: string;
+    username: string;
+    /** PHC string (argon2id). */
+    password_hash: string;
+    /** JSON array of StaffRole. */
+    roles_json: string;
+    /** JSON BranchScope: `"*"` or an array of branch ids. */
+    branches_json: string;
+    disabled: number;
+    created_at: string;
+    updated_at: string;
+    /** `staff:<uuid>` or `cli`. */
+    created_by: string;
+  };
+  staff_sessions: {
+    session_id: string;
+    staff_id: string;
+    created_at: string;
+    /** Absolute end of the login; access tokens are refreshed only until then. */
+    expires_at: string;
+    revoked_at: string | null;
+    ip: string;
+  };
+  auth_signing_keys: {
+    kid: string;
+    /** 256-bit HMAC key, base64url. */
+    secret: string;
+    created_at: string;
+  };
+  login_failures: {
+    username: string;
+    window_start: string;
+    failures: number;
   };
 }

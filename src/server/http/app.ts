@@ -1,13 +1,19 @@
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { ValidationError } from '../../core/errors.js';
 import { createHttpApp } from '../../platform/http.js';
 import type { Logger } from '../../platform/log.js';
+import type { AuthServices } from '../auth/auth-services.js';
+import { PUBLIC_ROUTE } from '../auth/route-config.js';
+import { installRouteAuth } from '../auth/route-auth.js';
 import type { ServerDb } from '../db/schema.js';
+import { authenticateBooth } from '../ingest/auth.js';
 import { BoothReports } from '../ingest/booth-reports.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { KeyProvider } from '../keys/key-provider.js';
 import { registerBoothRoutes } from './booth-routes.js';
+import { registerStaffRoutes } from './staff-routes.js';
 import { API_PREFIX, type HealthResponse } from '../../protocol/server-api.js';
 
 const JSON_BODY_LIMIT = 4 * 1024 * 1024;
@@ -16,12 +22,17 @@ export interface AppDeps {
   db: Kysely<ServerDb>;
   ingest: IngestService;
   keys: KeyProvider;
+  auth: AuthServices;
   maxSegmentBytes: number;
+  loginMaxPerIpPerMinute: number;
   onFinished: () => void;
   log: Logger;
 }
 
-/** Builds the Fastify app (not listening). */
+/**
+ * Builds the Fastify app (ready, not listening). Every route declares `config.auth`; the auth hook
+ * enforces it before body parsing and the handler, and a route without one fails start-up.
+ */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = createHttpApp(deps.log, { bodyLimit: JSON_BODY_LIMIT });
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: deps.maxSegmentBytes }, (_req, body, done) => done(null, body));
@@ -29,12 +40,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Ids travel in path segments; an encoded slash or dot-dot never names anything we store.
     if (/%2f|%5c|\.\.\//i.test(req.url)) throw new ValidationError('request.bad_path', 'path-like ids are not allowed');
   });
+  await app.register(rateLimit, { global: false });
+  installRouteAuth(app, { guard: deps.auth.guard, booth: (authorization) => authenticateBooth(deps.db, authorization) });
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   const health = async (): Promise<HealthResponse> => ({ ok: true, archiveKeyId: deps.keys.keyId });
-  app.get('/healthz', health);
-  app.get(`${API_PREFIX}/health`, health);
+  app.get('/healthz', PUBLIC_ROUTE, health);
+  app.get(`${API_PREFIX}/health`, PUBLIC_ROUTE, health);
   registerBoothRoutes(app, { ...deps, reports: new BoothReports(deps.db, deps.log.child({ part: 'booth-reports' })) });
+  registerStaffRoutes(app, { ...deps.auth, loginMaxPerIpPerMinute: deps.loginMaxPerIpPerMinute });
+  await app.ready();
   return app;
 }

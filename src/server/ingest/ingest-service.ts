@@ -10,7 +10,7 @@ import type { Logger } from '../../platform/log.js';
 import type { ServerDb } from '../db/schema.js';
 import type { KeyProvider } from '../keys/key-provider.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { newEnrollmentCode, newToken, type AuthedBooth } from './auth.js';
+import { createEnrollmentCode, newToken, type AuthedBooth } from './auth.js';
 import { enqueueJob } from '../archive/job-queue.js';
 import { readSessionView, segmentKey } from './views.js';
 
@@ -26,13 +26,9 @@ export class IngestService {
     private readonly log: Logger,
   ) {}
 
-  /** Creates a one-time enrollment code valid for `ttlHours`. Returns the code (shown once). */
-  async createEnrollmentCode(ttlHours = 24): Promise<{ code: string; expiresAt: string }> {
-    const code = newEnrollmentCode();
-    const now = new Date();
-    const expiresAt = new Date(now.getTime() + ttlHours * 3600_000).toISOString();
-    await this.db.insertInto('enrollment_codes').values({ code_sha256: sha256Hex(code), created_at: now.toISOString(), expires_at: expiresAt, used_at: null, booth_id: null }).execute();
-    return { code, expiresAt };
+  /** Creates a one-time enrollment code valid for `ttlHours` (for a branch, or none). Returns the code (shown once). */
+  async createEnrollmentCode(ttlHours = 24, branchId: string | null = null): Promise<{ code: string; expiresAt: string }> {
+    return createEnrollmentCode(this.db, { ttlHours, branchId, createdBy: null });
   }
 
   async enroll(req: EnrollRequest): Promise<EnrollResponse> {
@@ -46,13 +42,14 @@ export class IngestService {
     const boothId = randomUUID();
     const token = newToken();
     const now = new Date().toISOString();
-    await this.db.transaction().execute(async (tx) => {
+    const branchId = await this.db.transaction().execute(async (tx) => {
       const code = await tx.selectFrom('enrollment_codes').selectAll().where('code_sha256', '=', sha256Hex(req.code)).executeTakeFirst();
       if (!code || code.used_at !== null || code.expires_at < now) throw new ForbiddenError('enroll.bad_code', 'the enrollment code is unknown, already used or expired');
-      await tx.insertInto('booths').values({ booth_id: boothId, name: req.name, public_key: req.publicKey, token_sha256: sha256Hex(token), enrolled_at: now }).execute();
+      await tx.insertInto('booths').values({ booth_id: boothId, name: req.name, public_key: req.publicKey, token_sha256: sha256Hex(token), enrolled_at: now, branch_id: code.branch_id }).execute();
       await tx.updateTable('enrollment_codes').set({ used_at: now, booth_id: boothId }).where('code_sha256', '=', code.code_sha256).execute();
+      return code.branch_id;
     });
-    this.log.info({ boothId, name: req.name }, 'booth enrolled');
+    this.log.info({ boothId, name: req.name, branchId }, 'booth enrolled');
     return { boothId, token, archivePublicKey: this.keys.publicKeyDer.toString('base64'), archiveKeyId: this.keys.keyId };
   }
 
