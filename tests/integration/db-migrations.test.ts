@@ -110,3 +110,30 @@ describe('server migrations', () => {
     }
   });
 });
+
+describe('server migration 0003 (auth)', () => {
+  it('keeps booths and enrollment codes (branch NULL), and the new tables hold their constraints', async () => {
+    const path = join(dir, 'server-0003.sqlite');
+    const v2 = await openAt(path, serverMigrations(), '0002-booth-faults-status');
+    const raw = v2 as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    await raw.insertInto('booths').values({ booth_id: SID, name: 'old', public_key: 'k', token_sha256: h('1'), enrolled_at: T0 }).execute();
+    await raw.insertInto('enrollment_codes').values({ code_sha256: h('2'), created_at: T0, expires_at: T1, used_at: T1, booth_id: SID }).execute();
+    await v2.destroy();
+
+    const db = await openSqlite<ServerDb>(path, serverMigrations());
+    try {
+      expect(await db.selectFrom('booths').select(['name', 'branch_id']).execute()).toEqual([{ name: 'old', branch_id: null }]);
+      expect(await db.selectFrom('enrollment_codes').select(['booth_id', 'branch_id', 'created_by']).execute()).toEqual([{ booth_id: SID, branch_id: null, created_by: null }]);
+      await expect(db.updateTable('booths').set({ branch_id: 'nowhere' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      await db.insertInto('branches').values({ branch_id: 'br-1', name: 'One', created_at: T0 }).execute();
+      await db.updateTable('booths').set({ branch_id: 'br-1' }).execute();
+      const staff = { staff_id: SID, username: 'ann', password_hash: '$argon2id$x', roles_json: '["admin"]', branches_json: '"*"', disabled: 0, created_at: T0, updated_at: T0, created_by: 'cli' };
+      await db.insertInto('staff').values(staff).execute();
+      await expect(db.insertInto('staff').values({ ...staff, staff_id: 'other' }).execute()).rejects.toThrow(/UNIQUE constraint failed: staff.username/);
+      await expect(db.insertInto('staff').values({ ...staff, staff_id: 'x', username: 'bob', disabled: 2 }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      await expect(db.insertInto('staff_sessions').values({ session_id: 's', staff_id: 'nobody', created_at: T0, expires_at: T1, revoked_at: null, ip: '127.0.0.1' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
