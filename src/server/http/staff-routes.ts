@@ -38,7 +38,7 @@ export function registerStaffRoutes(app: FastifyInstance, deps: StaffRouteDeps):
         rateLimit: {
           max: deps.loginMaxPerIpPerMinute,
           timeWindow: 60_000,
-          errorResponseBuilder: (_req, ctx) => new TooManyRequestsError('auth.rate_limited', `too many login attempts from this address; try again in ${ctx.after}`),
+          errorResponseBuilder: (_req, ctx) => new TooManyRequestsError('auth.rate_limited', `too many login attempts from this address; try again in ${Math.max(1, Math.ceil(ctx.ttl / 1000))} s`),
         },
       },
     },
