@@ -1,7 +1,6 @@
 // Real server on 127.0.0.1 over real HTTP (node:http, so paths go out byte for byte), real SQLite,
 // real files. Each bad request must get a 4xx naming the problem and change nothing.
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { request } from 'node:http';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +13,9 @@ import { createLogger } from '../../src/platform/log.js';
 import type { SessionManifest } from '../../src/protocol/envelope.js';
 import { parseServerConfig } from '../../src/server/config.js';
 import { Server } from '../../src/server/server.js';
+import { rawHttp, type RawResponse } from '../helpers/raw-http.js';
 
-interface Res {
-  status: number;
-  body: { error?: { code: string; message: string } } & Record<string, unknown>;
-}
+type Res = RawResponse;
 
 let server: Server;
 let dataDir: string;
@@ -29,22 +26,9 @@ let deviceKey: KeyObject;
 let archiveDer: Buffer;
 
 function call(method: string, path: string, opts: { body?: string | Buffer; headers?: Record<string, string>; auth?: boolean } = {}): Promise<Res> {
-  const headers: Record<string, string | number> = { ...opts.headers };
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.auth !== false && token) headers.authorization = `Bearer ${token}`;
-  if (opts.body !== undefined) headers['content-length'] = Buffer.byteLength(opts.body);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: base.hostname, port: base.port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Res['body']) : {} });
-      });
-    });
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
+  return rawHttp(base, method, path, { body: opts.body, headers });
 }
 
 const json = (v: unknown) => ({ body: typeof v === 'string' ? v : JSON.stringify(v), headers: { 'content-type': 'application/json' } });
