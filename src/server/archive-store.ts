@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { openSqlite } from '../platform/db.js';
+import { describePostgresUrl, openPostgres, openSqlite } from '../platform/db.js';
+import { createLogger, type Logger } from '../platform/log.js';
+import { databaseFromEnv, type DatabaseConfig } from './config.js';
 import type { ServerDb } from './db/schema.js';
 import { serverMigrations } from './db/migrations/index.js';
 import { FileKeyProvider } from './keys/file-key-provider.js';
@@ -17,13 +19,21 @@ export interface ArchiveStore {
   close(): Promise<void>;
 }
 
+export interface OpenArchiveStoreOptions {
+  /** Make what is missing (first start); without, fail if the archive key is absent. */
+  create: boolean;
+  /** Default: DUALREC_DATABASE_URL when set (PostgreSQL), else SQLite in the data folder. */
+  database?: DatabaseConfig;
+  log?: Logger;
+}
+
 /**
- * Opens the data folder: `server.sqlite`, `store/` (write-once evidence), `keys/archive-rsa.pem`.
- * With `create`, makes what is missing (first start); without, fails if the key is absent.
+ * Opens the data folder: the database (`server.sqlite` there, or PostgreSQL), `store/` (write-once
+ * evidence), `keys/archive-rsa.pem`.
  */
-export async function openArchiveStore(dataDir: string, opts: { create: boolean }): Promise<ArchiveStore> {
+export async function openArchiveStore(dataDir: string, opts: OpenArchiveStoreOptions): Promise<ArchiveStore> {
   const keys = FileKeyProvider.open(dataDir, opts);
-  const db = await openSqlite<ServerDb>(join(dataDir, 'server.sqlite'), serverMigrations(), { synchronous: 'FULL' });
+  const db = await openServerDb(dataDir, opts.database ?? databaseFromEnv() ?? { kind: 'sqlite' }, opts.log ?? createLogger('db'));
   const store = new FsBlobStore(join(dataDir, 'store'));
   let closed = false;
   return {
@@ -37,4 +47,19 @@ export async function openArchiveStore(dataDir: string, opts: { create: boolean 
       await db.destroy();
     },
   };
+}
+
+/** Opens and migrates the server database the config names. */
+export async function openServerDb(dataDir: string, database: DatabaseConfig, log: Logger): Promise<Kysely<ServerDb>> {
+  switch (database.kind) {
+    case 'sqlite':
+      return openSqlite<ServerDb>(join(dataDir, 'server.sqlite'), serverMigrations('sqlite'), { synchronous: 'FULL' });
+    case 'postgres': {
+      const db = await openPostgres<ServerDb>({ url: database.url, poolSize: database.poolSize, connectTimeoutMs: database.connectTimeoutMs, log }, serverMigrations('postgres'));
+      log.info({ database: describePostgresUrl(database.url), poolSize: database.poolSize }, 'PostgreSQL database open');
+      return db;
+    }
+    default:
+      return database satisfies never;
+  }
 }

@@ -2,6 +2,31 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, ValidationError } from '../core/errors.js';
 
+const isPostgresUrl = (v: string) => {
+  try {
+    return ['postgres:', 'postgresql:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Where the server keeps its state. SQLite (`<dataDir>/server.sqlite`, the default) serves one
+ * server process; PostgreSQL serves any number of instances behind a load balancer.
+ */
+export const DatabaseConfig = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('sqlite') }),
+  z.strictObject({
+    kind: z.literal('postgres'),
+    /** `postgres://user[:password]@host[:port]/db`; leave the password out and set PGPASSWORD to keep it out of files. Never logged. */
+    url: z.string().refine(isPostgresUrl, { message: 'must be a postgres:// or postgresql:// URL' }),
+    /** Connections per instance; N instances open up to N × poolSize (mind max_connections). */
+    poolSize: z.number().int().min(1).max(1000).default(10),
+    connectTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+  }),
+]);
+export type DatabaseConfig = z.infer<typeof DatabaseConfig>;
+
 export const ServerConfig = z.strictObject({
   /** Folder for the database, keys and the archive. */
   dataDir: z.string().min(1).default('./data'),
@@ -23,12 +48,32 @@ export const ServerConfig = z.strictObject({
   /** Failed logins one username may have in `loginFailureWindowSec` (on all instances together). */
   loginMaxFailuresPerUser: z.number().int().min(1).max(1000).default(5),
   loginFailureWindowSec: z.number().int().min(1).max(86_400).default(900),
+  /** A running job's lease: renewed every third of it while the job runs; another instance takes over a job whose lease ran out (its instance died). */
+  jobLeaseMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+  /** Default SQLite; or from DUALREC_DATABASE_URL (see databaseFromEnv). */
+  database: DatabaseConfig.default({ kind: 'sqlite' }),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;
 
-export function parseServerConfig(input: unknown): ServerConfig {
-  const r = ServerConfig.safeParse(input ?? {});
+/**
+ * Deployment settings from the environment: DUALREC_DATABASE_URL (a postgres:// URL) selects
+ * PostgreSQL, DUALREC_DATABASE_POOL_SIZE sizes the pool. Undefined when the URL is not set.
+ */
+export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig | undefined {
+  const url = env.DUALREC_DATABASE_URL;
+  if (!url) return undefined;
+  const poolSize = env.DUALREC_DATABASE_POOL_SIZE;
+  const r = DatabaseConfig.safeParse({ kind: 'postgres', url, ...(poolSize ? { poolSize: Number(poolSize) } : {}) });
+  if (!r.success) throw new ValidationError('config.invalid', `DUALREC_DATABASE_URL / DUALREC_DATABASE_POOL_SIZE are invalid: ${describeIssues(r.error.issues)}`);
+  return r.data;
+}
+
+/** Validates the config; a config without `database` takes it from the environment (databaseFromEnv), else SQLite. */
+export function parseServerConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const base = input ?? {};
+  const fromEnv = typeof base === 'object' && (base as { database?: unknown }).database === undefined ? databaseFromEnv(env) : undefined;
+  const r = ServerConfig.safeParse(fromEnv ? { ...base, database: fromEnv } : base);
   if (!r.success) throw new ValidationError('config.invalid', `server config is invalid: ${describeIssues(r.error.issues)}`);
   return { ...r.data, dataDir: resolve(r.data.dataDir) };
 }

@@ -43,11 +43,11 @@ export class Server {
   static async create(config: ServerConfig, opts: { log?: Logger } = {}): Promise<Server> {
     const log = opts.log ?? createLogger('server');
     const ffmpeg = await resolveFfmpeg(config.ffmpegPath);
-    const archive = await openArchiveStore(config.dataDir, { create: true });
+    const archive = await openArchiveStore(config.dataDir, { create: true, database: config.database, log: log.child({ part: 'db' }) });
     try {
       const ingest = new IngestService(archive.db, archive.store, archive.keys, log.child({ part: 'ingest' }));
       const archiver = new Archiver({ ...archive, ff: ffmpeg, workDir: join(config.dataDir, 'work') }, log.child({ part: 'archive' }));
-      const worker = new ArchiveWorker(archive.db, new JobQueue(archive.db, config.jobMaxAttempts), archiver, config.jobPollMs, log.child({ part: 'worker' }));
+      const worker = new ArchiveWorker(archive.db, new JobQueue(archive.db, config.jobMaxAttempts, { leaseMs: config.jobLeaseMs, log: log.child({ part: 'jobs' }) }), archiver, config.jobPollMs, log.child({ part: 'worker' }));
       const audit = openAuditLog(archive);
       const auth = await createAuthServices(archive.db, audit, config, log.child({ part: 'auth' }));
       const app = await buildApp({
@@ -61,7 +61,7 @@ export class Server {
         log,
       });
       await worker.start();
-      log.info({ dataDir: config.dataDir, archiveKeyId: archive.keys.keyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
+      log.info({ dataDir: config.dataDir, database: config.database.kind, archiveKeyId: archive.keys.keyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
       return new Server(config, archive, ffmpeg, ingest, auth, audit, worker, app, log);
     } catch (err) {
       await archive.close();

@@ -12,6 +12,7 @@ import type { KeyProvider } from '../keys/key-provider.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createEnrollmentCode, newToken, type AuthedBooth } from './auth.js';
 import { enqueueJob } from '../archive/job-queue.js';
+import { isUniqueViolation, lockRows } from '../db/portable.js';
 import { readSessionView, segmentKey } from './views.js';
 
 /**
@@ -43,7 +44,7 @@ export class IngestService {
     const token = newToken();
     const now = new Date().toISOString();
     const branchId = await this.db.transaction().execute(async (tx) => {
-      const code = await tx.selectFrom('enrollment_codes').selectAll().where('code_sha256', '=', sha256Hex(req.code)).executeTakeFirst();
+      const code = await tx.selectFrom('enrollment_codes').selectAll().where('code_sha256', '=', sha256Hex(req.code)).$call(lockRows(tx, 'update')).executeTakeFirst();
       if (!code || code.used_at !== null || code.expires_at < now) throw new ForbiddenError('enroll.bad_code', 'the enrollment code is unknown, already used or expired');
       await tx.insertInto('booths').values({ booth_id: boothId, name: req.name, public_key: req.publicKey, token_sha256: sha256Hex(token), enrolled_at: now, branch_id: code.branch_id }).execute();
       await tx.updateTable('enrollment_codes').set({ used_at: now, booth_id: boothId }).where('code_sha256', '=', code.code_sha256).execute();
@@ -67,7 +68,7 @@ export class IngestService {
       return readSessionView(this.db, req.sessionId);
     }
     const now = new Date().toISOString();
-    await this.db
+    const raced = await this.db
       .insertInto('sessions')
       .values({
         session_id: req.sessionId,
@@ -82,7 +83,16 @@ export class IngestService {
         failure: null,
         created_at: now,
       })
-      .execute();
+      .execute()
+      .then(
+        () => false,
+        (err: unknown) => {
+          if (isUniqueViolation(err)) return true;
+          throw err;
+        },
+      );
+    // A concurrent registration of the same session won the race: answer like a repeat.
+    if (raced) return this.createSession(booth, req);
     return readSessionView(this.db, req.sessionId);
   }
 
@@ -132,18 +142,19 @@ export class IngestService {
     try {
       // The session must still be open when the row goes in: finish() checks the segments and
       // closes the session in one transaction, so no segment is acknowledged but left out of the
-      // manifest. (SQLite serialises transactions; a PostgreSQL store needs FOR UPDATE on the session.)
+      // manifest. On PostgreSQL the session row is share-locked here and locked for update in finish(),
+      // so the two wait for each other; SQLite runs the server's transactions one at a time.
       await this.db.transaction().execute(async (tx) => {
-        const open = await tx.selectFrom('sessions').select('status').where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+        const open = await tx.selectFrom('sessions').select('status').where('session_id', '=', sessionId).$call(lockRows(tx, 'share')).executeTakeFirstOrThrow();
         if (open.status !== 'recording') throw new ConflictError('session.closed', `session ${sessionId} is ${open.status}; it takes no new segments`);
         await tx.insertInto('segments').values(row).execute();
       });
     } catch (err) {
-      if (err instanceof ConflictError) throw err;
-      // A concurrent identical upload won the race: answer with its acknowledgement.
+      if (!isUniqueViolation(err)) throw err;
+      // A concurrent upload of the same segment won the race: the same bytes get its acknowledgement.
       const winner = await this.db.selectFrom('segments').selectAll().where('session_id', '=', sessionId).where('seq', '=', seq).executeTakeFirst();
       if (winner?.sha256 === sha256) return toAck(winner);
-      throw err;
+      throw new ConflictError('segment.exists', `segment ${seq} of session ${sessionId} is already stored with different content`);
     }
     return toAck(row);
   }
@@ -173,7 +184,7 @@ export class IngestService {
     let repeated = false;
     await this.db.transaction().execute(async (tx) => {
       // A concurrent identical finish got here first: answer like a repeat.
-      const current = await tx.selectFrom('sessions').select(['manifest_json', 'signature']).where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+      const current = await tx.selectFrom('sessions').select(['manifest_json', 'signature']).where('session_id', '=', sessionId).$call(lockRows(tx, 'update')).executeTakeFirstOrThrow();
       if (current.manifest_json !== null) {
         if (current.signature !== req.signature) throw new ConflictError('session.finished', `session ${sessionId} was already finished with another manifest`);
         repeated = true;
