@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Booth } from '../../src/booth/booth.js';
 import { parseBoothConfig, type BoothConfigInput } from '../../src/booth/config.js';
-import { parseServerConfig } from '../../src/server/config.js';
+import { parseServerConfig, type ServerConfigInput } from '../../src/server/config.js';
 import { Server } from '../../src/server/server.js';
 import { createLogger } from '../../src/platform/log.js';
 
@@ -27,6 +27,8 @@ export interface StackOptions {
   /** Keep the data folder after close (for debugging). */
   keep?: boolean;
   booth?: BoothConfigInput;
+  /** Server settings on top of the defaults (e.g. `database`). */
+  server?: Partial<ServerConfigInput>;
 }
 
 const level = () => process.env.DUALREC_LOG_LEVEL ?? 'silent';
@@ -34,7 +36,7 @@ const level = () => process.env.DUALREC_LOG_LEVEL ?? 'silent';
 /** Starts a real server and a real booth (fake lavfi capture) on 127.0.0.1 ephemeral ports. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'dualrec-stack-'));
-  const server = await Server.create(parseServerConfig({ dataDir: join(dataDir, 'server'), port: 0, jobPollMs: 100 }), { log: createLogger('server', level()) });
+  const server = await Server.create(parseServerConfig({ dataDir: join(dataDir, 'server'), port: 0, jobPollMs: 100, ...opts.server }), { log: createLogger('server', level()) });
   let booth: Booth | null = null;
   try {
     const serverUrl = await server.listen();
@@ -63,7 +65,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         await stack.server.close();
       },
       async restartServer() {
-        stack.server = await Server.create(parseServerConfig({ dataDir: join(dataDir, 'server'), port, jobPollMs: 100 }), { log: createLogger('server', level()) });
+        stack.server = await Server.create(parseServerConfig({ dataDir: join(dataDir, 'server'), port, jobPollMs: 100, ...opts.server }), { log: createLogger('server', level()) });
         await stack.server.listen();
       },
       async close() {

@@ -5,7 +5,7 @@ import { parsePort, untilSignal } from './util.js';
 
 export function serverCommand(): Command {
   return new Command('server')
-    .description('run the central server (archive, ingest) on embedded defaults: SQLite and files in --data')
+    .description('run the central server (archive, ingest): SQLite and files in --data, or PostgreSQL when DUALREC_DATABASE_URL is set')
     .option('--data <dir>', 'data folder (database, archive, keys)', './data')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', parsePort, 8080)
