@@ -1,7 +1,6 @@
 // The whole server on a real PostgreSQL (a throwaway cluster, or DUALREC_TEST_PG_URL): a real
 // booth records, syncs and archives through one server, then through two server instances on one
 // database and one storage folder behind a round-robin load balancer.
-import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { createLogger } from '../../src/platform/log.js';
 import { verifyArchivedSession } from '../../src/server/archive/verify.js';
 import { parseServerConfig } from '../../src/server/config.js';
 import { Server } from '../../src/server/server.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { freePort, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { RoundRobinProxy } from '../helpers/round-robin.js';
 import { startStack, waitFor } from '../helpers/stack.js';
 
@@ -96,12 +95,7 @@ describe('server on PostgreSQL', () => {
   it('refuses to start when the database is unreachable or refuses the login, naming where but never the password', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dualrec-pgbad-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const closed = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
+    const closed = await freePort();
     const start = (dbUrl: string) => Server.create(parseServerConfig({ dataDir: dir, port: 0, database: { ...postgres(dbUrl), connectTimeoutMs: 2000 } }), { log: createLogger('server', 'silent') });
     const down = await start(`postgres://alice:s3cr3t-pw@127.0.0.1:${closed}/archive`).catch((e: unknown) => e);
     expect(down).toBeInstanceOf(DependencyError);
