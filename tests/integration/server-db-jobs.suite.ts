@@ -48,17 +48,18 @@ export function jobQueueContract(fx: Pick<BackendFixture, 'open'>): void {
     it('leaves a running job to its instance while the lease is renewed, and hands it over once renewals stop', async () => {
       const dbs = await fx.open(2);
       await withJobs(dbs[0]!, 1);
-      const a = new JobQueue(dbs[0]!, 5, { leaseMs: 300 });
-      const b = new JobQueue(dbs[1]!, 5, { leaseMs: 300 });
+      // Renewed every 400 ms: a renewal would have to be 800 ms late for the lease to lapse.
+      const a = new JobQueue(dbs[0]!, 5, { leaseMs: 1200 });
+      const b = new JobQueue(dbs[1]!, 5, { leaseMs: 1200 });
       const job = await a.claim();
       expect(job).toMatchObject({ attempts: 1 });
       // A restarting instance re-queues nothing that is still leased.
       expect(await b.recover()).toBe(0);
-      await sleep(700);
+      await sleep(1600);
       expect(await b.claim()).toBeNull();
       expect((await jobRow(dbs[1]!)).run_after > new Date().toISOString()).toBe(true);
       a.close();
-      await sleep(400);
+      await sleep(1300);
       const taken = await b.claim();
       expect(taken).toMatchObject({ jobId: job!.jobId, attempts: 2 });
       await b.complete(taken!.jobId);
