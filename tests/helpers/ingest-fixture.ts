@@ -20,7 +20,7 @@ export async function enrollTestBooth(ingest: IngestService, name = 'test-booth'
   const keys = generateKeyPairSync('ed25519');
   const publicKey = keys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
   const r = await ingest.enroll({ code, name, publicKey });
-  return { boothId: r.boothId, name, publicKey, deviceKey: keys.privateKey };
+  return { boothId: r.boothId, name, publicKey, branchId: null, deviceKey: keys.privateKey };
 }
 
 export interface TestSession {
