@@ -1,6 +1,6 @@
 // The whole server on a real PostgreSQL (a throwaway cluster, or DUALREC_TEST_PG_URL): a real
 // booth records, syncs and archives through one server, then through two server instances on one
-// database and one storage folder behind a round-robin load balancer.
+// database and one storage folder behind a round-robin load balancer (and staff logins there).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { Server } from '../../src/server/server.js';
 import { freePort, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { RoundRobinProxy } from '../helpers/round-robin.js';
 import { startStack, waitFor } from '../helpers/stack.js';
+import { staffLogin } from '../helpers/staff.js';
 
 const level = () => process.env.DUALREC_LOG_LEVEL ?? 'silent';
 let pg: TestPostgres;
@@ -90,6 +91,17 @@ describe('server on PostgreSQL', () => {
     // One archive job, run once, by whichever instance claimed it; both instances see the result.
     expect(await servers[0]!.archive.db.selectFrom('jobs').select(['state', 'attempts']).where('session_id', '=', sessionId).execute()).toEqual([{ state: 'done', attempts: 1 }]);
     for (const s of servers) expect((await verifyArchivedSession(s.archive, s.ffmpeg, sessionId)).problems).toEqual([]);
+
+    // Staff logins hold across instances: signing keys, logins and failure counts are in the database.
+    const [a, b] = servers as [Server, Server];
+    const login = await staffLogin(a, { roles: ['reviewer'], branches: '*' });
+    const me = (s: Server) => s.http.inject({ method: 'GET', url: '/api/v1/auth/me', headers: login.headers });
+    expect((await me(b)).statusCode).toBe(200);
+    const wrong = await b.http.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: login.username, password: 'not the password' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(await a.archive.db.selectFrom('login_failures').select('failures').where('username', '=', login.username).execute()).toEqual([{ failures: 1 }]);
+    expect((await b.http.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: login.headers })).statusCode).toBe(204);
+    expect((await me(a)).statusCode).toBe(401);
   });
 
   it('refuses to start when the database is unreachable or refuses the login, naming where but never the password', async () => {
