@@ -146,6 +146,6 @@ export function serverDbSuite(name: string, backend: () => DbBackend): void {
       });
     });
 
-    jobQueueContract({ open });
+    jobQueueContract(backend, { open });
   });
 }

@@ -55,10 +55,20 @@ export class JobQueue {
     this.leaseMs = opts.leaseMs ?? 60_000;
   }
 
-  /** Re-queues running jobs whose lease ran out (interrupted by a crash); returns how many. Jobs other instances are running keep their lease. */
+  /**
+   * At start: re-queues jobs a crash interrupted; returns how many. SQLite serves one process, so
+   * every running job is this process's previous life and runs again at once. On PostgreSQL other
+   * instances may be running jobs: only lapsed leases are re-queued (a crashed instance's job
+   * waits at most one lease).
+   */
   async recover(): Promise<number> {
     const now = new Date().toISOString();
-    const r = await this.db.updateTable('jobs').set({ state: 'queued', updated_at: now }).where('state', '=', 'running').where('run_after', '<=', now).executeTakeFirst();
+    const r = await this.db
+      .updateTable('jobs')
+      .set({ state: 'queued', run_after: now, updated_at: now })
+      .where('state', '=', 'running')
+      .$if(dialectOf(this.db) !== 'sqlite', (qb) => qb.where('run_after', '<=', now))
+      .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 
