@@ -33,7 +33,7 @@ export interface OpenArchiveStoreOptions {
  */
 export async function openArchiveStore(dataDir: string, opts: OpenArchiveStoreOptions): Promise<ArchiveStore> {
   const keys = FileKeyProvider.open(dataDir, opts);
-  const db = await openServerDb(dataDir, opts.database ?? databaseFromEnv() ?? { kind: 'sqlite' }, opts.log ?? createLogger('db'));
+  const db = await openServerDb(dataDir, opts.database ?? databaseFromEnv() ?? { kind: 'sqlite' }, opts.log ?? createLogger('db', process.env.DUALREC_LOG_LEVEL ?? 'warn'));
   const store = new FsBlobStore(join(dataDir, 'store'));
   let closed = false;
   return {
