@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { describePostgresUrl, openPostgres, openSqlite } from '../platform/db.js';
@@ -32,6 +33,7 @@ export interface OpenArchiveStoreOptions {
  * evidence), `keys/archive-rsa.pem`.
  */
 export async function openArchiveStore(dataDir: string, opts: OpenArchiveStoreOptions): Promise<ArchiveStore> {
+  if (opts.create) makePrivate(dataDir, opts.log);
   const keys = FileKeyProvider.open(dataDir, opts);
   const db = await openServerDb(dataDir, opts.database ?? databaseFromEnv() ?? { kind: 'sqlite' }, opts.log ?? createLogger('db', process.env.DUALREC_LOG_LEVEL ?? 'warn'));
   const store = new FsBlobStore(join(dataDir, 'store'));
@@ -61,5 +63,19 @@ export async function openServerDb(dataDir: string, database: DatabaseConfig, lo
     }
     default:
       return database satisfies never;
+  }
+}
+
+/**
+ * The data folder holds the archive private key, the token signing key and password hashes (in
+ * server.sqlite): only the server's own user may enter it. Created 0700; an existing folder that
+ * others can read is narrowed to 0700, with a warning.
+ */
+function makePrivate(dataDir: string, log: Logger | undefined): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dataDir).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    chmodSync(dataDir, 0o700);
+    (log ?? createLogger('server')).warn({ dataDir, was: mode.toString(8) }, 'the data folder was readable by other users; narrowed to 0700');
   }
 }
