@@ -127,4 +127,74 @@ export interface ServerDb {
     window_start: string;
     failures: number;
   };
+  products: {
+    product_id: string;
+    name_zh: string;
+    name_en: string;
+    retention_class: string;
+    status: string;
+    created_at: string;
+    created_by: string;
+    updated_at: string;
+  };
+  product_versions: {
+    product_id: string;
+    version: number;
+    status: string;
+    definition_json: string;
+    definition_sha256: string;
+    created_at: string;
+    created_by: string;
+    published_at: string | null;
+    published_by: string | null;
+    retired_at: string | null;
+  };
+  content_blobs: {
+    sha256: string;
+    bytes: number;
+    mime: string;
+    kind: string;
+    duration_sec: number | null;
+    storage_key: string;
+    uploaded_at: string;
+    uploaded_by: string;
+  };
+  product_version_content: {
+    product_id: string;
+    version: number;
+    sha256: string;
+  };
+  customers: {
+    customer_id: string;
+    branch_id: string;
+    name: string;
+    id_type: string;
+    /** HMAC-SHA-256 of the normalised document type and number with the server's customer-id key. */
+    id_lookup: string;
+    /** Which customer-id key made id_lookup (a server with another key refuses to start). */
+    id_key_id: string;
+    id_masked: string;
+    created_at: string;
+    created_by: string;
+    updated_at: string;
+  };
+  customer_photos: {
+    customer_id: string;
+    sha256: string;
+    bytes: number;
+    mime: string;
+    storage_key: string;
+    uploaded_at: string;
+    uploaded_by: string;
+  };
+  customer_faces: {
+    face_id: Generated<number>;
+    customer_id: string;
+    model: string;
+    descriptor_json: string | null;
+    photo_sha256: string | null;
+    source: string;
+    enrolled_at: string;
+    enrolled_by: string;
+  };
 }

@@ -3,6 +3,7 @@ import { ddlFor, type SqlDialect } from '../ddl.js';
 import { m0001 } from './0001-create-server-tables.js';
 import { m0002 } from './0002-booth-faults-status.js';
 import { m0003 } from './0003-auth-staff-branches.js';
+import { m0004 } from './0004-catalogue-customers.js';
 
 /**
  * Server migrations in the order they apply, spelled for one database. Never edit one that has
@@ -14,5 +15,6 @@ export function serverMigrations(dialect: SqlDialect = 'sqlite'): Record<string,
     '0001-create-server-tables': m0001(d),
     '0002-booth-faults-status': m0002(d),
     '0003-auth-staff-branches': m0003(d),
+    '0004-catalogue-customers': m0004(d),
   };
 }
