@@ -13,6 +13,8 @@ import {
   type BoothRequestType,
   type BoothResponses,
 } from '../../src/protocol/booth-api.js';
+import { BoothCatalogueView, CatalogueEntry } from '../../src/protocol/catalogue.js';
+import { BoothCustomer } from '../../src/protocol/customers.js';
 import { ErrorBody } from '../../src/protocol/errors.js';
 
 export type RequestOf<T extends BoothRequestType> = Extract<BoothRequest, { type: T }>;
@@ -50,6 +52,9 @@ const responseSchemas: { [T in BoothRequestType]: z.ZodType<BoothResponses[T]> }
   getState: BoothState,
   startSession: StartSessionResult,
   stopSession: StartSessionResult,
+  getCatalogue: BoothCatalogueView,
+  getProduct: CatalogueEntry,
+  lookupCustomer: BoothCustomer,
 };
 
 function ipcTransport(dualrec: DualrecApi): Transport {

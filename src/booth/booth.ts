@@ -10,6 +10,8 @@ import { openSqlite } from '../platform/db.js';
 import { resolveFfmpeg, type FfmpegInfo } from '../platform/ffmpeg.js';
 import { createLogger, type Logger } from '../platform/log.js';
 import { BridgeServer } from './bridge/bridge-server.js';
+import { BoothCatalogue } from './catalogue/booth-catalogue.js';
+import { CatalogueClient } from './sync/catalogue-client.js';
 import type { BoothConfig } from './config.js';
 import { boothMigrations } from './db/migrations/index.js';
 import type { BoothDb } from './db/schema.js';
@@ -49,6 +51,8 @@ export class Booth extends EventEmitter<BoothEvents> {
   private closed = false;
   /** Vault parts (disk guard, purger, segment rows), set by create(). */
   private vault: { guard: DiskGuard; purger: Purger; segments: SegmentStore } | null = null;
+  /** The offline product catalogue, set by create(). */
+  private cat: BoothCatalogue | null = null;
 
   private constructor(
     readonly config: BoothConfig,
@@ -100,6 +104,8 @@ export class Booth extends EventEmitter<BoothEvents> {
       const sync = new SyncLoop(db, dirs.vault, client, syncOpts, faults, log.child({ part: 'sync' }), reporter);
       booth = new Booth(config, ffmpeg, db, deviceKey, identity, client, sessions, sync, faults, log);
       booth.vault = { guard, purger, segments };
+      const catalogueClient = new CatalogueClient({ baseUrl: () => client.baseUrl, token: () => booth?.identity?.token ?? null, timeoutMs: config.sync.requestTimeoutMs });
+      booth.cat = await BoothCatalogue.open({ dir: join(config.dataDir, 'catalogue'), client: catalogueClient, refreshEveryMs: config.catalogue.refreshEveryMs, log: log.child({ part: 'catalogue' }), faults });
       faults.on('change', () => {
         booth.changed();
         faults.flush().then(() => sync.reportNow(), (err: unknown) => log.error({ err }, 'cannot flush faults'));
@@ -118,6 +124,7 @@ export class Booth extends EventEmitter<BoothEvents> {
         await sessions.recoverInterrupted();
         purger.start();
         sync.start();
+        booth.cat.start();
       } else {
         await booth.enrollWithRetry(0);
       }
@@ -131,6 +138,17 @@ export class Booth extends EventEmitter<BoothEvents> {
 
   get boothId(): string | null {
     return this.identity?.boothId ?? null;
+  }
+
+  /** The product catalogue cached on this booth (plays offline). */
+  get catalogue(): BoothCatalogue {
+    if (!this.cat) throw new DualrecError('booth.not_ready', 'the booth catalogue is not open');
+    return this.cat;
+  }
+
+  /** A verified content file of the cached catalogue (the bridge serves it to the kiosk). */
+  catalogueContent(sha256: string): Promise<{ path: string; ref: { sha256: string; bytes: number; mime: string } }> {
+    return this.catalogue.content(sha256);
   }
 
   /** URL of the kiosk bridge (browser mode), or null when disabled. */
@@ -150,6 +168,12 @@ export class Booth extends EventEmitter<BoothEvents> {
         return this.sessions.start(req.productId);
       case 'stopSession':
         return this.sessions.stop();
+      case 'getCatalogue':
+        return this.catalogue.view();
+      case 'getProduct':
+        return (await this.catalogue.product(req.productId)).entry;
+      case 'lookupCustomer':
+        return this.catalogue.lookupCustomer({ idDocument: req.idDocument });
       default: {
         const unreachable: never = req;
         throw new ValidationError('request.unknown', `unknown booth request ${JSON.stringify(unreachable)}`);
@@ -200,6 +224,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       this.log.info({ boothId: res.boothId }, 'booth enrolled');
       this.vault?.purger.start();
       this.sync.start();
+      this.cat?.start();
       this.changed();
     } catch (err) {
       if (this.closed) return;
@@ -238,6 +263,7 @@ export class Booth extends EventEmitter<BoothEvents> {
     if (this.enrollTimer) clearTimeout(this.enrollTimer);
     if (this.stateTimer) clearTimeout(this.stateTimer);
     await this.bridge?.close();
+    await this.cat?.close();
     await this.vault?.guard.close();
     await this.vault?.purger.close();
     await this.sessions.close();

@@ -151,6 +151,13 @@ export const BoothConfig = z.strictObject({
       if (v.refuseFreeBytes > v.warnFreeBytes) ctx.addIssue({ code: 'custom', path: ['refuseFreeBytes'], message: 'must not exceed vault.warnFreeBytes' });
       if (v.stopFreeBytes > v.refuseFreeBytes) ctx.addIssue({ code: 'custom', path: ['stopFreeBytes'], message: 'must not exceed vault.refuseFreeBytes' });
     }),
+  /** The product catalogue cached for offline use. */
+  catalogue: z
+    .strictObject({
+      /** How often the booth asks the server whether the catalogue changed, ms (an unchanged one costs a 304). */
+      refreshEveryMs: z.number().int().min(1000).max(86_400_000).default(5 * 60_000),
+    })
+    .prefault({}),
 });
 export type BoothConfig = z.infer<typeof BoothConfig>;
 

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { IsoTime, SessionId } from './ids.js';
 import { ProductId } from './server-api.js';
 import { Fault } from './faults.js';
+import { BoothCatalogueView, CatalogueEntry, ProductSlug } from './catalogue.js';
+import { BoothCustomer, IdDocument } from './customers.js';
 
 /**
  * The kiosk <-> booth API. The same typed messages travel over Electron IPC (preload) and, in
@@ -12,6 +14,12 @@ export const BoothRequest = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('getState') }),
   z.strictObject({ type: z.literal('startSession'), productId: ProductId }),
   z.strictObject({ type: z.literal('stopSession') }),
+  /** The booth's cached catalogue and whether it is current (works offline). */
+  z.strictObject({ type: z.literal('getCatalogue') }),
+  /** One product's published version, its content files checked and ready to play (else an error). */
+  z.strictObject({ type: z.literal('getProduct'), productId: ProductSlug }),
+  /** A customer of the booth's branch by identity document (online; nothing is kept on the booth). */
+  z.strictObject({ type: z.literal('lookupCustomer'), idDocument: IdDocument }),
 ]);
 export type BoothRequest = z.infer<typeof BoothRequest>;
 export type BoothRequestType = BoothRequest['type'];
@@ -71,6 +79,9 @@ export interface BoothResponses {
   getState: BoothState;
   startSession: z.infer<typeof StartSessionResult>;
   stopSession: z.infer<typeof StartSessionResult>;
+  getCatalogue: BoothCatalogueView;
+  getProduct: CatalogueEntry;
+  lookupCustomer: BoothCustomer;
 }
 export type BoothResponse<T extends BoothRequestType> = BoothResponses[T];
 
@@ -83,5 +94,7 @@ export const BRIDGE_CALL_PATH = '/bridge/v1/call';
 export const BRIDGE_EVENTS_PATH = '/bridge/v1/events';
 /** Live camera preview as multipart/x-mixed-replace JPEGs (an <img> source), while recording. */
 export const BRIDGE_PREVIEW_PATH = '/bridge/v1/preview';
+/** `GET <path>/<sha256>`: a risk-disclosure content file from the booth's verified cache (Range served). */
+export const BRIDGE_CONTENT_PATH = '/bridge/v1/content';
 
 export { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, IPC_PREVIEW_CHANNEL } from './ipc-channels.js';

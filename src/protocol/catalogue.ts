@@ -21,13 +21,22 @@ export type ProductSlug = z.infer<typeof ProductSlug>;
 export const ProductStatus = z.enum(['active', 'withdrawn']);
 export type ProductStatus = z.infer<typeof ProductStatus>;
 
+/** True when `s` holds no control character (C0, DEL): no line breaks, tabs or NULs. */
+export function noControlChars(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
+}
+
 const Line = (max: number) =>
   z
     .string()
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .regex(/^[^\r\n\t\u0000-\u001f]*$/, 'must be one line without control characters');
+    .refine(noControlChars, 'must be one line without control characters');
 
 /** A product name in Chinese (shown by default) and English. */
 export const ProductName = z.strictObject({ zh: Line(200), en: Line(200) });
@@ -229,3 +238,30 @@ export const CatalogueSnapshot = z.strictObject({
   entries: z.array(CatalogueEntry).max(10_000),
 });
 export type CatalogueSnapshot = z.infer<typeof CatalogueSnapshot>;
+
+/** The booth's cached catalogue, as the kiosk sees it. */
+export const BoothCatalogueStatus = z.strictObject({
+  /** ETag of the snapshot the booth plays from, or null before the first fetch. */
+  etag: Sha256Hex.nullable(),
+  products: z.number().int().min(0),
+  /** When the booth last stored a new snapshot. */
+  updatedAt: IsoTime.nullable(),
+  /** When the booth last asked the server (answered or not). */
+  checkedAt: IsoTime.nullable(),
+  /** Whether the last check reached the server. */
+  online: z.boolean(),
+  lastError: z.string().nullable(),
+});
+export type BoothCatalogueStatus = z.infer<typeof BoothCatalogueStatus>;
+
+export const BoothCatalogueView = z.strictObject({ status: BoothCatalogueStatus, entries: z.array(CatalogueEntry) });
+export type BoothCatalogueView = z.infer<typeof BoothCatalogueView>;
+
+// ---- booth routes (under API_PREFIX) ---------------------------------------------------------
+
+/** GET: the snapshot; send `If-None-Match: "<etag>"` to get a 304 when nothing changed. */
+export const BOOTH_CATALOGUE_PATH = '/booth/catalogue';
+/** GET: one content blob named by the snapshot (immutable; Range requests served). */
+export const boothContentPath = (sha256: string) => `/booth/catalogue/content/${sha256}`;
+/** POST BoothCustomerLookupRequest -> BoothCustomer. */
+export const BOOTH_CUSTOMER_LOOKUP_PATH = '/booth/customers/lookup';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContentRef } from './catalogue.js';
+import { ContentRef, noControlChars } from './catalogue.js';
 import { IsoTime } from './ids.js';
 import { BranchId } from './staff.js';
 
@@ -74,7 +74,7 @@ export const CustomerName = z
   .trim()
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
-  .regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
+  .refine(noControlChars, 'must not contain control characters');
 
 export const Customer = z.strictObject({
   customerId: CustomerId,

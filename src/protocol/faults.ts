@@ -23,6 +23,8 @@ export const FaultKind = z.enum([
   'segment.corrupted',
   /** The server rejected a segment permanently (4xx): quarantined instead of retried forever. */
   'segment.rejected',
+  /** A cached risk-disclosure file no longer matches its hash (or is gone) and could not be fetched again. */
+  'catalogue.corrupted',
 ]);
 export type FaultKind = z.infer<typeof FaultKind>;
 

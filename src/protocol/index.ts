@@ -7,3 +7,5 @@ export * from './faults.js';
 export * from './staff.js';
 export * from './retention.js';
 export * from './staff-api.js';
+export * from './catalogue.js';
+export * from './customers.js';

@@ -1,11 +1,12 @@
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { ForbiddenError } from '../../core/errors.js';
-import { BRIDGE_CALL_PATH, BRIDGE_EVENTS_PATH, BRIDGE_PREVIEW_PATH, type BoothEvent, type BoothResponses, type BoothRequest } from '../../protocol/booth-api.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { BRIDGE_CALL_PATH, BRIDGE_CONTENT_PATH, BRIDGE_EVENTS_PATH, BRIDGE_PREVIEW_PATH, type BoothEvent, type BoothResponses, type BoothRequest } from '../../protocol/booth-api.js';
+import { sendImmutableBlob } from '../../platform/blob-reply.js';
 import { createHttpApp } from '../../platform/http.js';
 import type { Logger } from '../../platform/log.js';
 import type { BoothConfig } from '../config.js';
@@ -18,6 +19,8 @@ export interface BridgeTarget {
   off(event: 'event', cb: (e: BoothEvent) => void): unknown;
   on(event: 'preview', cb: (jpeg: Buffer) => void): unknown;
   off(event: 'preview', cb: (jpeg: Buffer) => void): unknown;
+  /** A verified risk-disclosure file of the booth's cached catalogue. */
+  catalogueContent?(sha256: string): Promise<{ path: string; ref: { sha256: string; bytes: number; mime: string } }>;
 }
 
 /** Default location of the built renderer, relative to the package root. */
@@ -79,6 +82,16 @@ export class BridgeServer {
       };
       target.on('preview', send);
       req.raw.on('close', () => target.off('preview', send));
+    });
+    app.get(`${BRIDGE_CONTENT_PATH}/:sha256`, async (req, reply) => {
+      const site = req.headers['sec-fetch-site'];
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new ForbiddenError('bridge.origin', 'catalogue content is only for the kiosk page');
+      checkOrigin(req.headers.origin);
+      const { sha256 } = req.params as { sha256: string };
+      if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ValidationError('request.invalid', 'content is named by its lower-case hex SHA-256');
+      if (!target.catalogueContent) throw new NotFoundError('catalogue.unavailable', 'this booth has no catalogue');
+      const { path, ref } = await target.catalogueContent(sha256);
+      return sendImmutableBlob(req, reply, ref, async (range) => ({ stream: createReadStream(path, range ?? {}), range }));
     });
     const staticDir = cfg.staticDir ? resolve(cfg.staticDir) : defaultStaticDir();
     if (existsSync(staticDir)) {

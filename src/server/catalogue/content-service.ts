@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
+import type { ByteRange } from '../../core/byte-range.js';
 import { ConflictError, NotFoundError, PayloadTooLargeError } from '../../core/errors.js';
 import { MAX_CONTENT_BYTES, contentKindOf, type ContentInfo, type ContentMime } from '../../protocol/catalogue.js';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
@@ -11,12 +12,6 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { contentFromRow, contentKey } from './catalogue-rows.js';
 import type { ContentLookup } from './publish-check.js';
 import { receiveVerified } from './upload.js';
-
-/** An inclusive byte range of a blob. */
-export interface ByteRange {
-  start: number;
-  end: number;
-}
 
 export interface OpenedContent {
   info: ContentInfo;

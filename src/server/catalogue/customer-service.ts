@@ -139,14 +139,14 @@ export class CustomerService {
     }
   }
 
-  /** Opens a stored photo of a customer in scope (audited). */
-  async openPhoto(access: CustomerAccess, customerId: string, sha256: string): Promise<{ ref: ContentRef; stream: Readable }> {
+  /** A stored photo of a customer in scope (audited), and how to read it. */
+  async openPhoto(access: CustomerAccess, customerId: string, sha256: string): Promise<{ ref: ContentRef; open: () => Promise<Readable> }> {
     const c = await this.read(customerId);
     assertScope(access, c.branchId);
     const row = await this.db.selectFrom('customer_photos').selectAll().where('customer_id', '=', customerId).where('sha256', '=', sha256).executeTakeFirst();
     if (!row) throw new NotFoundError('customer.unknown_photo', `customer ${customerId} has no photo ${sha256}`);
     await this.audit.append({ actor: access.actor, action: 'customer.photo_read', target: `customer:${customerId}`, branchId: c.branchId, details: { sha256 } });
-    return { ref: { sha256, bytes: Number(row.bytes), mime: row.mime as ContentMime }, stream: await this.store.stream(row.storage_key) };
+    return { ref: { sha256, bytes: Number(row.bytes), mime: row.mime as ContentMime }, open: () => this.store.stream(row.storage_key) };
   }
 
   /** Enrols a face: a descriptor, a photo uploaded before, or both. */
