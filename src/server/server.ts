@@ -7,6 +7,7 @@ import { ArchiveWorker } from './archive/archive-worker.js';
 import type { AuditLog } from './audit/audit-log.js';
 import { MemoryAuditLog } from './audit/memory-audit-log.js';
 import { createAuthServices, type AuthServices } from './auth/auth-services.js';
+import { createCatalogueServices, type CatalogueServices } from './catalogue/catalogue-services.js';
 import { Archiver } from './archive/archiver.js';
 import { JobQueue } from './archive/job-queue.js';
 import { openArchiveStore, type ArchiveStore } from './archive-store.js';
@@ -35,6 +36,7 @@ export class Server {
     readonly ingest: IngestService,
     readonly auth: AuthServices,
     readonly audit: AuditLog,
+    readonly catalogue: CatalogueServices,
     private readonly worker: ArchiveWorker,
     private readonly app: FastifyInstance,
     private readonly log: Logger,
@@ -50,11 +52,13 @@ export class Server {
       const worker = new ArchiveWorker(archive.db, new JobQueue(archive.db, config.jobMaxAttempts, { leaseMs: config.jobLeaseMs, log: log.child({ part: 'jobs' }) }), archiver, config.jobPollMs, log.child({ part: 'worker' }));
       const audit = openAuditLog(archive);
       const auth = await createAuthServices(archive.db, audit, config, log.child({ part: 'auth' }));
+      const catalogue = await createCatalogueServices(archive, ffmpeg, audit, log);
       const app = await buildApp({
         db: archive.db,
         ingest,
         keys: archive.keys,
         auth,
+        catalogue,
         maxSegmentBytes: config.maxSegmentBytes,
         loginMaxPerIpPerMinute: config.loginMaxPerIpPerMinute,
         onFinished: () => worker.kick(),
@@ -62,7 +66,7 @@ export class Server {
       });
       await worker.start();
       log.info({ dataDir: config.dataDir, database: config.database.kind, archiveKeyId: archive.keys.keyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
-      return new Server(config, archive, ffmpeg, ingest, auth, audit, worker, app, log);
+      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, worker, app, log);
     } catch (err) {
       await archive.close();
       throw err;

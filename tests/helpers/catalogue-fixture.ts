@@ -18,7 +18,7 @@ import { renderTestVideo } from '../../src/server/catalogue/demo-content.js';
 import { serverMigrations } from '../../src/server/db/migrations/index.js';
 import type { ServerDb } from '../../src/server/db/schema.js';
 import { FsBlobStore, hashFile } from '../../src/server/storage/fs-blob-store.js';
-import { MemoryAuditLog } from './memory-audit.js';
+import { MemoryAuditLog } from '../../src/server/audit/memory-audit-log.js';
 import { silent } from './vault-fixture.js';
 
 const run = promisify(execFile);
@@ -37,6 +37,9 @@ export interface CatalogueFixture {
   close(): Promise<void>;
 }
 
+/** Branches the fixture's database holds. */
+export const FIXTURE_BRANCHES = ['sh-pudong-01', 'bj-chaoyang-02', 'bj-chaoyang-03'];
+
 export async function openCatalogueFixture(): Promise<CatalogueFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dualrec-catalogue-'));
   const db = await openSqlite<ServerDb>(join(dir, 'server.sqlite'), serverMigrations());
@@ -48,6 +51,8 @@ export async function openCatalogueFixture(): Promise<CatalogueFixture> {
   const content = new ContentService(db, store, ff, workDir, audit, silent);
   const catalogue = new CatalogueService(db, content, audit, silent);
   const customers = await CustomerService.open({ db, store, key, ff, workDir, audit, log: silent });
+  const now = new Date().toISOString();
+  await db.insertInto('branches').values(FIXTURE_BRANCHES.map((b) => ({ branch_id: b, name: `Branch ${b}`, created_at: now }))).execute();
   return {
     dir,
     db,

@@ -54,6 +54,7 @@ describe('customers', () => {
     await expect(f.customers.create(STAFF, req(ID1))).rejects.toMatchObject({ status: 409, code: 'customer.exists' });
     const other = await f.customers.create(HQ, req(ID1, 'bj-chaoyang-02'));
     expect(other.branchId).toBe('bj-chaoyang-02');
+    await expect(f.customers.create(HQ, req(ID1, 'gz-tianhe-09'))).rejects.toMatchObject({ status: 404, code: 'customer.unknown_branch' });
   });
 
   it('keeps staff to their branch scope (403) and head office sees all', async () => {

@@ -11,7 +11,7 @@ import type { ServerDb } from '../db/schema.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { maskIdNumber, type CustomerIdKey } from './customer-id-key.js';
 import { customerFromRows, photoKey } from './customer-rows.js';
-import { isUniqueViolation } from './db-errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
 import { receiveVerified } from './upload.js';
 
 /** Who is asking and which branches they may see (null: every branch). */
@@ -84,6 +84,7 @@ export class CustomerService {
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError('customer.exists', `branch ${req.branchId} already has a customer with this ${req.idDocument.type} number`);
+      if (isForeignKeyViolation(err)) throw new NotFoundError('customer.unknown_branch', `there is no branch ${req.branchId}`);
       throw err;
     }
     await this.audit.append({ actor: access.actor, action: 'customer.create', target: `customer:${customerId}`, branchId: req.branchId, details: { idType: req.idDocument.type, faces: req.faces.length } });

@@ -7,12 +7,16 @@ import type { Logger } from '../../platform/log.js';
 import type { AuthServices } from '../auth/auth-services.js';
 import { PUBLIC_ROUTE } from '../auth/route-config.js';
 import { installRouteAuth } from '../auth/route-auth.js';
+import { boothOf } from '../auth/request-auth.js';
+import type { CatalogueServices } from '../catalogue/catalogue-services.js';
 import type { ServerDb } from '../db/schema.js';
 import { authenticateBooth } from '../ingest/auth.js';
 import { BoothReports } from '../ingest/booth-reports.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { KeyProvider } from '../keys/key-provider.js';
 import { registerBoothRoutes } from './booth-routes.js';
+import { registerCatalogueRoutes } from './catalogue-routes.js';
+import { registerCustomerRoutes } from './customer-routes.js';
 import { registerStaffRoutes } from './staff-routes.js';
 import { API_PREFIX, type HealthResponse } from '../../protocol/server-api.js';
 
@@ -23,6 +27,7 @@ export interface AppDeps {
   ingest: IngestService;
   keys: KeyProvider;
   auth: AuthServices;
+  catalogue: CatalogueServices;
   maxSegmentBytes: number;
   loginMaxPerIpPerMinute: number;
   onFinished: () => void;
@@ -50,6 +55,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get(`${API_PREFIX}/health`, PUBLIC_ROUTE, health);
   registerBoothRoutes(app, { ...deps, reports: new BoothReports(deps.db, deps.log.child({ part: 'booth-reports' })) });
   registerStaffRoutes(app, { ...deps.auth, loginMaxPerIpPerMinute: deps.loginMaxPerIpPerMinute });
+  await registerCatalogueRoutes(app, { ...deps.catalogue, guard: deps.auth.guard });
+  await registerCustomerRoutes(app, { customers: deps.catalogue.customers, guard: deps.auth.guard, boothOf });
   await app.ready();
   return app;
 }

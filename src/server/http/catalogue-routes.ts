@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { parseOrThrow } from '../../core/validate.js';
 import {
   BOOTH_CATALOGUE_PATH,
+  ContentMime,
   CreateProductRequest,
   ProductSlug,
   UpdateProductRequest,
@@ -13,8 +14,8 @@ import {
 } from '../../protocol/catalogue.js';
 import { Sha256Hex } from '../../protocol/ids.js';
 import { API_PREFIX } from '../../protocol/server-api.js';
-import type { StaffRole } from '../../protocol/staff.js';
-import type { RouteAuth, StaffGuard } from '../auth/guard.js';
+import type { StaffGuard } from '../auth/guard.js';
+import { BOOTH_ROUTE, staffRoute } from '../auth/route-config.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
 import { parseDeclaredMime } from '../catalogue/content-check.js';
 import type { ContentService } from '../catalogue/content-service.js';
@@ -24,11 +25,8 @@ const ProductParams = z.strictObject({ productId: ProductSlug });
 const VersionParams = z.strictObject({ productId: ProductSlug, version: VersionParam });
 const ShaParams = z.strictObject({ sha256: Sha256Hex });
 
-export const staff = (...roles: StaffRole[]): { config: { auth: RouteAuth } } => ({ config: { auth: { kind: 'staff', roles } } });
-export const booth = (): { config: { auth: RouteAuth } } => ({ config: { auth: { kind: 'booth' } } });
-
-const ADMIN = staff('admin');
-const READ = staff('admin', 'reviewer', 'supervisor');
+const ADMIN = staffRoute('admin');
+const READ = staffRoute('admin', 'reviewer', 'supervisor');
 
 export interface CatalogueRouteDeps {
   catalogue: CatalogueService;
@@ -37,7 +35,7 @@ export interface CatalogueRouteDeps {
 }
 
 /** The `staff:<id>` actor of a verified staff request. */
-export function staffActor(guard: StaffGuard, req: FastifyRequest): string {
+export function actorOf(guard: StaffGuard, req: FastifyRequest): string {
   return `staff:${guard.principal(req).staffId}`;
 }
 
@@ -50,16 +48,19 @@ export function declaredLength(req: FastifyRequest): number | undefined {
 }
 
 /**
- * Raw uploads (content blobs, photos) are streamed, not buffered: inside `register`, every body
- * reaches the handler as the request stream, and the service enforces its own size limit.
+ * Raw uploads (content blobs, photos) are streamed, not buffered: inside `register`, a body of an
+ * accepted media type reaches the handler as the request stream and the service enforces its own
+ * size limit. JSON and other types keep the app's parsers (and limits), so the handler refuses
+ * them by type with a clear error.
  */
 export function streamedBodies(scope: FastifyInstance): void {
-  scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  scope.addContentTypeParser([...ContentMime.options], (_req, payload, done) => done(null, payload));
 }
 
+/** The streamed body of an upload route (a parsed JSON or buffered body is refused by its content type before this). */
 export function bodyStream(req: FastifyRequest): Readable {
-  return req.body as Readable;
+  if (!(req.body instanceof Readable)) throw new ValidationError('request.bad_content_type', 'this upload takes the raw bytes of the file with its media type');
+  return req.body;
 }
 
 /**
@@ -74,7 +75,7 @@ export async function registerCatalogueRoutes(app: FastifyInstance, deps: Catalo
 
   app.post(`${P}/products`, ADMIN, async (req, reply) => {
     const body = parseOrThrow(CreateProductRequest, req.body, 'product');
-    return reply.code(201).send(await catalogue.createProduct(staffActor(guard, req), body));
+    return reply.code(201).send(await catalogue.createProduct(actorOf(guard, req), body));
   });
 
   app.get(`${P}/products/:productId`, READ, async (req) => {
@@ -84,13 +85,13 @@ export async function registerCatalogueRoutes(app: FastifyInstance, deps: Catalo
 
   app.patch(`${P}/products/:productId`, ADMIN, async (req) => {
     const { productId } = parseOrThrow(ProductParams, req.params, 'product address');
-    return catalogue.updateProduct(staffActor(guard, req), productId, parseOrThrow(UpdateProductRequest, req.body, 'product update'));
+    return catalogue.updateProduct(actorOf(guard, req), productId, parseOrThrow(UpdateProductRequest, req.body, 'product update'));
   });
 
   app.post(`${P}/products/:productId/versions`, ADMIN, async (req, reply) => {
     const { productId } = parseOrThrow(ProductParams, req.params, 'product address');
     const def = parseOrThrow(VersionDefinitionInput, req.body, 'version definition');
-    return reply.code(201).send(await catalogue.createVersion(staffActor(guard, req), productId, def));
+    return reply.code(201).send(await catalogue.createVersion(actorOf(guard, req), productId, def));
   });
 
   app.get(`${P}/products/:productId/versions/:version`, READ, async (req) => {
@@ -100,17 +101,17 @@ export async function registerCatalogueRoutes(app: FastifyInstance, deps: Catalo
 
   app.put(`${P}/products/:productId/versions/:version`, ADMIN, async (req) => {
     const { productId, version } = parseOrThrow(VersionParams, req.params, 'version address');
-    return catalogue.updateDraft(staffActor(guard, req), productId, version, parseOrThrow(VersionDefinitionInput, req.body, 'version definition'));
+    return catalogue.updateDraft(actorOf(guard, req), productId, version, parseOrThrow(VersionDefinitionInput, req.body, 'version definition'));
   });
 
   app.post(`${P}/products/:productId/versions/:version/publish`, ADMIN, async (req) => {
     const { productId, version } = parseOrThrow(VersionParams, req.params, 'version address');
-    return catalogue.publish(staffActor(guard, req), productId, version);
+    return catalogue.publish(actorOf(guard, req), productId, version);
   });
 
   app.post(`${P}/products/:productId/versions/:version/retire`, ADMIN, async (req) => {
     const { productId, version } = parseOrThrow(VersionParams, req.params, 'version address');
-    return catalogue.retire(staffActor(guard, req), productId, version);
+    return catalogue.retire(actorOf(guard, req), productId, version);
   });
 
   await app.register(async (scope) => {
@@ -118,7 +119,7 @@ export async function registerCatalogueRoutes(app: FastifyInstance, deps: Catalo
     scope.put(`${P}/content/:sha256`, ADMIN, async (req, reply) => {
       const { sha256 } = parseOrThrow(ShaParams, req.params, 'content address');
       const declared = parseDeclaredMime(req.headers['content-type']);
-      const { info, created } = await content.upload(staffActor(guard, req), sha256, declared, bodyStream(req), declaredLength(req));
+      const { info, created } = await content.upload(actorOf(guard, req), sha256, declared, bodyStream(req), declaredLength(req));
       return reply.code(created ? 201 : 200).send(info);
     });
   });
@@ -131,14 +132,14 @@ export async function registerCatalogueRoutes(app: FastifyInstance, deps: Catalo
 
   // ---- booths ----
 
-  app.get(`${API_PREFIX}${BOOTH_CATALOGUE_PATH}`, booth(), async (req, reply) => {
+  app.get(`${API_PREFIX}${BOOTH_CATALOGUE_PATH}`, BOOTH_ROUTE, async (req, reply) => {
     const snap = await catalogue.snapshot();
     void reply.header('etag', `"${snap.etag}"`).header('cache-control', 'private, no-cache');
     if (etagMatches(req.headers['if-none-match'], snap.etag)) return reply.code(304).send();
     return snap;
   });
 
-  app.get(`${API_PREFIX}${BOOTH_CATALOGUE_PATH}/content/:sha256`, booth(), async (req, reply) => {
+  app.get(`${API_PREFIX}${BOOTH_CATALOGUE_PATH}/content/:sha256`, BOOTH_ROUTE, async (req, reply) => {
     const { sha256 } = parseOrThrow(ShaParams, req.params, 'content address');
     // Booths get only what the published catalogue names (not drafts, not withdrawn products).
     if (!(await content.servedToBooths(sha256))) throw new NotFoundError('content.unknown', `content ${sha256} is not in the published catalogue`);

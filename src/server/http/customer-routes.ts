@@ -9,14 +9,15 @@ import type { StaffGuard } from '../auth/guard.js';
 import { parseDeclaredMime } from '../catalogue/content-check.js';
 import type { BoothCaller, CustomerAccess, CustomerService } from '../catalogue/customer-service.js';
 import { sendImmutableBlob } from '../../platform/blob-reply.js';
-import { booth, bodyStream, declaredLength, staff, staffActor, streamedBodies } from './catalogue-routes.js';
+import { BOOTH_ROUTE, staffRoute } from '../auth/route-config.js';
+import { actorOf, bodyStream, declaredLength, streamedBodies } from './catalogue-routes.js';
 
 const CustomerParams = z.strictObject({ customerId: CustomerId });
 const PhotoParams = z.strictObject({ customerId: CustomerId, sha256: Sha256Hex });
 
 /** Staff at the booth or remote create customers and enrol faces; reviewers and supervisors read too. */
-const ENROL = staff('booth_staff', 'remote_staff');
-const READ = staff('booth_staff', 'remote_staff', 'reviewer', 'supervisor');
+const ENROL = staffRoute('booth_staff', 'remote_staff');
+const READ = staffRoute('booth_staff', 'remote_staff', 'reviewer', 'supervisor');
 
 export interface CustomerRouteDeps {
   customers: CustomerService;
@@ -32,7 +33,7 @@ export interface CustomerRouteDeps {
 export async function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRouteDeps): Promise<void> {
   const { customers, guard } = deps;
   const P = `${API_PREFIX}/customers`;
-  const access = (req: FastifyRequest): CustomerAccess => ({ actor: staffActor(guard, req), scope: guard.branchFilter(guard.principal(req)) });
+  const access = (req: FastifyRequest): CustomerAccess => ({ actor: actorOf(guard, req), scope: guard.branchFilter(guard.principal(req)) });
 
   app.post(P, ENROL, async (req, reply) => {
     const body = parseOrThrow(CreateCustomerRequest, req.body, 'customer');
@@ -66,5 +67,5 @@ export async function registerCustomerRoutes(app: FastifyInstance, deps: Custome
     return sendImmutableBlob(req, reply, photo.ref, async () => ({ stream: await photo.open(), range: null }));
   });
 
-  app.post(`${API_PREFIX}${BOOTH_CUSTOMER_LOOKUP_PATH}`, booth(), async (req) => customers.lookupForBooth(deps.boothOf(req), parseOrThrow(BoothCustomerLookupRequest, req.body, 'customer lookup')));
+  app.post(`${API_PREFIX}${BOOTH_CUSTOMER_LOOKUP_PATH}`, BOOTH_ROUTE, async (req) => customers.lookupForBooth(deps.boothOf(req), parseOrThrow(BoothCustomerLookupRequest, req.body, 'customer lookup')));
 }

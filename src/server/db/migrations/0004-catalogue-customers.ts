@@ -56,7 +56,7 @@ export const m0004: PortableMigration = (d) => ({
     await sql`CREATE INDEX product_version_content_by_sha ON product_version_content (sha256)`.execute(db);
     await sql`CREATE TABLE customers (
       customer_id TEXT PRIMARY KEY,
-      branch_id TEXT NOT NULL,
+      branch_id TEXT NOT NULL REFERENCES branches(branch_id),
       name TEXT NOT NULL,
       id_type TEXT NOT NULL,
       id_lookup TEXT NOT NULL,
