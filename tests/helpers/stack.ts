@@ -5,6 +5,7 @@ import { Booth } from '../../src/booth/booth.js';
 import { parseBoothConfig, type BoothConfigInput } from '../../src/booth/config.js';
 import { parseServerConfig, type ServerConfigInput } from '../../src/server/config.js';
 import { Server } from '../../src/server/server.js';
+import { CLI_ACTOR } from '../../src/server/auth/admin-actor.js';
 import { createLogger } from '../../src/platform/log.js';
 
 export interface Stack {
@@ -29,6 +30,8 @@ export interface StackOptions {
   booth?: BoothConfigInput;
   /** Server settings on top of the defaults (e.g. `database`). */
   server?: Partial<ServerConfigInput>;
+  /** Enroll the booth into this branch (created if missing); default: no branch. */
+  branchId?: string;
 }
 
 const level = () => process.env.DUALREC_LOG_LEVEL ?? 'silent';
@@ -40,7 +43,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let booth: Booth | null = null;
   try {
     const serverUrl = await server.listen();
-    const { code } = await server.ingest.createEnrollmentCode(1);
+    if (opts.branchId) await server.auth.branches.create(CLI_ACTOR, { branchId: opts.branchId, name: `Branch ${opts.branchId}` });
+    const { code } = await server.ingest.createEnrollmentCode(1, opts.branchId ?? null);
     booth = await Booth.create(
       parseBoothConfig({
         name: 'test-booth',

@@ -36,7 +36,7 @@ afterAll(async () => {
 const url = (path: string) => new URL(`/api/v1${path}`, fx.base);
 const json = (method: string, path: string, headers: Headers, body?: unknown) =>
   fetch(url(path), { method, headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body !== undefined ? JSON.stringify(body) : undefined });
-const put = async (m: Media, headers: Headers, type = m.ref.mime, sha = m.ref.sha256) => fetch(url(`/catalogue/content/${sha}`), { method: 'PUT', headers: { ...headers, 'content-type': type }, body: await readFile(m.path) });
+const put = async (m: Media, headers: Headers, type: string = m.ref.mime, sha = m.ref.sha256) => fetch(url(`/catalogue/content/${sha}`), { method: 'PUT', headers: { ...headers, 'content-type': type }, body: await readFile(m.path) });
 const audit = () => fx.server.audit as MemoryAuditLog;
 
 const definition = (v: Media, notes?: string) => ({

@@ -1,12 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { catalogueEtag, contentRefs } from '../../core/catalogue.js';
-import { DualrecError, IntegrityError, NotFoundError } from '../../core/errors.js';
+import { DualrecError, ForbiddenError, IntegrityError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { BoothCatalogueStatus, BoothCatalogueView, CatalogueEntry, CatalogueSnapshot, ContentRef } from '../../protocol/catalogue.js';
 import type { BoothCustomer, BoothCustomerLookupRequest } from '../../protocol/customers.js';
 import type { FaultKind, FaultSeverity } from '../../protocol/faults.js';
 import type { Logger } from '../../platform/log.js';
 import { PeriodicTask } from '../../platform/periodic.js';
 import type { CatalogueClient } from '../sync/catalogue-client.js';
+import { ServerRejectedError } from '../sync/server-client.js';
 import { CatalogueCacheStore } from './cache-store.js';
 
 /** A published version with the verified local file of each content blob it names. */
@@ -113,9 +114,19 @@ export class BoothCatalogue {
     return { path: await this.verified(ref), ref };
   }
 
-  /** Looks a customer up on the server (never stored on the booth: faces are biometric data). */
-  lookupCustomer(req: BoothCustomerLookupRequest): Promise<BoothCustomer> {
-    return this.o.client.lookupCustomer(req);
+  /**
+   * Looks a customer up on the server (never stored on the booth: faces are biometric data). The
+   * server's answer keeps its meaning for the kiosk: unknown customer 404, booth without a branch
+   * 403, bad number 400, server unreachable 503.
+   */
+  async lookupCustomer(req: BoothCustomerLookupRequest): Promise<BoothCustomer> {
+    try {
+      return await this.o.client.lookupCustomer(req);
+    } catch (err) {
+      if (!(err instanceof ServerRejectedError)) throw err;
+      const As = { 400: ValidationError, 403: ForbiddenError, 404: NotFoundError }[err.httpStatus];
+      throw As ? new As(err.code, err.message) : err;
+    }
   }
 
   async close(): Promise<void> {
@@ -145,6 +156,8 @@ export class BoothCatalogue {
       const target = fresh ?? this.current;
       if (fresh && catalogueEtag(fresh.entries) !== fresh.etag) throw new IntegrityError('catalogue.bad_etag', 'the server sent a catalogue whose ETag does not match its entries');
       if (target) await this.download(target);
+      // Every blob the booth plays from is on disk again.
+      this.o.faults?.clear('catalogue.corrupted');
       this.lastError = null;
       if (!fresh) return 'unchanged';
       await this.store.writeSnapshot(fresh);
