@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { DualrecError } from '../core/errors.js';
 import { adminCommand } from './commands/admin.js';
 import { boothCommand } from './commands/booth.js';
+import { catalogueCommand } from './commands/catalogue.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { enrollCodeCommand } from './commands/enroll-code.js';
@@ -19,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   const setExit = (code: number) => {
     exitCode = code;
   };
-  for (const make of [serverCommand, boothCommand, demoCommand, verifyCommand, startCommand, enrollCodeCommand, adminCommand, doctorCommand]) program.addCommand(make(setExit));
+  for (const make of [serverCommand, boothCommand, demoCommand, verifyCommand, startCommand, enrollCodeCommand, adminCommand, doctorCommand, catalogueCommand]) program.addCommand(make(setExit));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

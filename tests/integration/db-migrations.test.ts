@@ -137,3 +137,51 @@ describe('server migration 0003 (auth)', () => {
     }
   });
 });
+
+describe('server migration 0004 (catalogue, customers)', () => {
+  it('keeps branches and booths, and the new tables hold their constraints', async () => {
+    const path = join(dir, 'server-0004.sqlite');
+    const v3 = await openAt(path, serverMigrations(), '0003-auth-staff-branches');
+    const raw = v3 as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    await raw.insertInto('branches').values({ branch_id: 'br-1', name: 'One', created_at: T0 }).execute();
+    await raw.insertInto('booths').values({ booth_id: SID, name: 'b', public_key: 'k', token_sha256: h('1'), enrolled_at: T0, branch_id: 'br-1' }).execute();
+    await v3.destroy();
+
+    const db = await openSqlite<ServerDb>(path, serverMigrations());
+    try {
+      expect(await db.selectFrom('booths').select(['name', 'branch_id']).execute()).toEqual([{ name: 'b', branch_id: 'br-1' }]);
+      const product = { product_id: 'p', name_zh: '产品', name_en: 'P', retention_class: 'banking-wm', status: 'active', created_at: T0, created_by: 'cli', updated_at: T0 };
+      await db.insertInto('products').values(product).execute();
+      await expect(db.insertInto('products').values({ ...product, product_id: 'q', retention_class: 'forever' }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      const version = (v: number, status: string) => ({
+        product_id: 'p',
+        version: v,
+        status,
+        definition_json: '{}',
+        definition_sha256: h('3'),
+        created_at: T0,
+        created_by: 'cli',
+        published_at: status === 'draft' ? null : T1,
+        published_by: status === 'draft' ? null : 'cli',
+        retired_at: status === 'retired' ? T1 : null,
+      });
+      await db.insertInto('product_versions').values([version(1, 'retired'), version(2, 'published'), version(3, 'draft')]).execute();
+      // At most one published version per product; a draft has no publication; a retired one has its time.
+      await expect(db.insertInto('product_versions').values(version(4, 'published')).execute()).rejects.toThrow(/UNIQUE constraint failed/);
+      await expect(db.insertInto('product_versions').values({ ...version(5, 'draft'), published_at: T1, published_by: 'cli' }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      await expect(db.insertInto('product_versions').values({ ...version(6, 'retired'), retired_at: null }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      await expect(db.insertInto('product_versions').values({ ...version(7, 'draft'), product_id: 'nobody' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      await expect(db.insertInto('product_version_content').values({ product_id: 'p', version: 9, sha256: h('4') }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      const customer = { customer_id: SID, branch_id: 'br-1', name: '张三', id_type: 'passport', id_lookup: h('5'), id_key_id: 'k', id_masked: '****1234', created_at: T0, created_by: 'cli', updated_at: T0 };
+      await db.insertInto('customers').values(customer).execute();
+      await expect(db.insertInto('customers').values({ ...customer, customer_id: 'c2' }).execute()).rejects.toThrow(/UNIQUE constraint failed/);
+      await expect(db.insertInto('customers').values({ ...customer, customer_id: 'c3', branch_id: 'nowhere' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      const face = { customer_id: SID, model: 'm', descriptor_json: null, photo_sha256: null, source: 'photo', enrolled_at: T0, enrolled_by: 'cli' };
+      await expect(db.insertInto('customer_faces').values(face).execute()).rejects.toThrow(/CHECK constraint failed/);
+      await expect(db.insertInto('customer_faces').values({ ...face, photo_sha256: h('6') }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      await db.insertInto('customer_faces').values({ ...face, descriptor_json: '[1]' }).execute();
+    } finally {
+      await db.destroy();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { createLogger } from '../../platform/log.js';
 import { verifyArchivedSession } from '../../server/archive/verify.js';
 import { parseServerConfig } from '../../server/config.js';
 import { Server } from '../../server/server.js';
+import { seedDemoCatalogue } from './catalogue.js';
 import { printReport } from './verify.js';
 
 export interface DemoOptions {
@@ -33,6 +34,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   let booth: Booth | null = null;
   try {
     const url = await server.listen();
+    await seedDemoCatalogue(server.catalogue, server.ffmpeg, join(runDir, 'server'));
     const { code } = await server.ingest.createEnrollmentCode(1);
     booth = await Booth.create(
       parseBoothConfig({ name: 'demo-booth', dataDir: join(runDir, 'booth'), server: { url, enrollmentCode: code }, bridge: { enabled: false }, sync: { pollMs: 250 } }),

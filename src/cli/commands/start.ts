@@ -8,6 +8,7 @@ import { parseBoothConfig } from '../../booth/config.js';
 import { parseServerConfig } from '../../server/config.js';
 import { Server } from '../../server/server.js';
 import { writeFileDurableSync } from '../../platform/fs.js';
+import { seedDemoCatalogue } from './catalogue.js';
 import { electronBinary, findChromium } from './ui.js';
 import { parsePort, untilSignal } from './util.js';
 
@@ -28,6 +29,8 @@ export function startCommand(): Command {
       const server = await Server.create(parseServerConfig({ dataDir, port: o.port }));
       const url = await server.listen();
       console.log(`server: ${url} (data in ${dataDir})`);
+      const seeded = await seedDemoCatalogue(server.catalogue, server.ffmpeg, dataDir);
+      if (seeded) console.log(`catalogue: empty, so the demo product ${seeded.map((r) => `${r.productId}@${r.version}`).join(', ')} was imported (dualrec catalogue import <dir> adds real ones)`);
       const boothDir = join(dataDir, 'booth');
       const { code } = await server.ingest.createEnrollmentCode(1);
       const boothConfig = { name: 'booth-1', dataDir: boothDir, server: { url, enrollmentCode: code }, bridge: { port: o.bridgePort } };
