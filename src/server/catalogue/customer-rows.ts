@@ -3,17 +3,8 @@ import { IntegrityError } from '../../core/errors.js';
 import { Customer } from '../../protocol/customers.js';
 import type { ServerDb } from '../db/schema.js';
 
-export interface FaceRow {
-  face_id: number;
-  model: string;
-  descriptor_json: string | null;
-  photo_sha256: string | null;
-  source: string;
-  enrolled_at: string;
-  enrolled_by: string;
-  photo_bytes: number | null;
-  photo_mime: string | null;
-}
+/** A face row with its photo's size and type (NULL without a photo). */
+export type FaceRow = Omit<Selectable<ServerDb['customer_faces']>, 'customer_id'> & { photo_bytes: number | null; photo_mime: string | null };
 
 export const photoKey = (customerId: string, sha256: string) => `customers/${customerId}/photos/${sha256}`;
 
