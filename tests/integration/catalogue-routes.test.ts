@@ -7,7 +7,7 @@ import { CatalogueSnapshot, type ProductVersion } from '../../src/protocol/catal
 import { residentIdCheckChar } from '../../src/protocol/customers.js';
 import type { MemoryAuditLog } from '../../src/server/audit/memory-audit-log.js';
 import { openApiFixture, type ApiFixture } from '../helpers/api-fixture.js';
-import { makePng, makeVideo, type Media } from '../helpers/catalogue-fixture.js';
+import { makeMedia, makePng, makeVideo, type Media } from '../helpers/catalogue-fixture.js';
 import { rawHttp } from '../helpers/raw-http.js';
 import { staffLogin } from '../helpers/staff.js';
 
@@ -65,6 +65,15 @@ describe('admin catalogue over HTTP', () => {
     const huge = await rawHttp(fx.base, 'PUT', `/api/v1/catalogue/content/${'b'.repeat(64)}`, { headers: { ...admin, 'content-type': 'image/png', 'content-length': String(17 * 1024 * 1024) } });
     expect([huge.status, huge.body.error?.code]).toEqual([413, 'content.too_large']);
     expect((await put(png, admin)).status).toBe(201);
+  });
+
+  it('streams uploads larger than the 4 MiB JSON body limit', async () => {
+    const noise = ['-f', 'lavfi', '-i', 'nullsrc=size=640x480:rate=25:duration=3,geq=lum=random(1)*255:cb=128:cr=128', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p'];
+    const big = await makeMedia(fx.server.ffmpeg, fx.dir, 'noise.mp4', 'video/mp4', noise);
+    expect(big.ref.bytes).toBeGreaterThan(6 * 1024 * 1024);
+    const res = await put(big, admin);
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { bytes: number }).bytes).toBe(big.ref.bytes);
   });
 
   it('creates, publishes and reads products; reviewers read, booth staff do not', async () => {
