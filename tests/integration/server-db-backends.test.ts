@@ -10,7 +10,9 @@ import { createLogger } from '../../src/platform/log.js';
 import { serverMigrations } from '../../src/server/db/migrations/index.js';
 import type { ServerDb } from '../../src/server/db/schema.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { catalogueDbSuite } from './catalogue-db.suite.js';
 import { serverDbSuite } from './server-db.suite.js';
+import type { DbBackend } from './server-db.fixture.js';
 
 let dir: string;
 let pg: TestPostgres;
@@ -24,21 +26,25 @@ afterAll(async () => {
 });
 
 let n = 0;
-serverDbSuite('SQLite', () => ({
+const sqlite = (): DbBackend => ({
   dialect: 'sqlite',
   multiInstance: false,
   async fresh() {
     const path = join(dir, `server-${++n}.sqlite`);
     return { open: () => openSqlite<ServerDb>(path, serverMigrations('sqlite')) };
   },
-}));
+});
+serverDbSuite('SQLite', sqlite);
+catalogueDbSuite('SQLite', sqlite);
 
 const log = createLogger('test', 'silent');
-serverDbSuite('PostgreSQL', () => ({
+const postgres = (): DbBackend => ({
   dialect: 'postgres',
   multiInstance: true,
   async fresh() {
     const { url } = await pg.createDatabase();
     return { open: () => openPostgres<ServerDb>({ url, poolSize: 5, log }, serverMigrations('postgres')) };
   },
-}));
+});
+serverDbSuite('PostgreSQL', postgres);
+catalogueDbSuite('PostgreSQL', postgres);

@@ -19,7 +19,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ServerDb } from '../db/schema.js';
 import { definitionFromRow, productFromRow, summaryFromRow, versionFromRow } from './catalogue-rows.js';
 import type { ContentService } from './content-service.js';
-import { isUniqueViolation } from './db-errors.js';
+import { isUniqueViolation } from '../db/portable.js';
 import { publishProblems } from './publish-check.js';
 
 /**

@@ -11,7 +11,7 @@ import type { ServerDb } from '../db/schema.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { maskIdNumber, type CustomerIdKey } from './customer-id-key.js';
 import { customerFromRows, photoKey } from './customer-rows.js';
-import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../db/portable.js';
 import { receiveVerified } from './upload.js';
 
 /** Who is asking and which branches they may see (null: every branch). */

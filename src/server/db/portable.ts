@@ -23,6 +23,12 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** SQLite: SQLITE_CONSTRAINT_FOREIGNKEY (better-sqlite3); PostgreSQL: SQLSTATE 23503 (pg). */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
 export type RowLock = 'update' | 'share';
 
 /**
