@@ -197,4 +197,41 @@ export interface ServerDb {
     enrolled_at: string;
     enrolled_by: string;
   };
+  /** Hash-chained, append-only (migration 0005; see src/server/audit/db-audit-log.ts). */
+  audit_log: {
+    /** 1, 2, 3, ... without gaps. PostgreSQL returns BIGINT as a string: read it through Number(). */
+    seq: number;
+    at: string;
+    actor: string;
+    action: string;
+    target: string;
+    branch_id: string | null;
+    /** Canonical JSON of the details object. */
+    details_json: string;
+    content_sha256: string;
+    prev_hash: string;
+    entry_hash: string;
+  };
+  evidence_retention: {
+    session_id: string;
+    branch_id: string | null;
+    retention_class: string;
+    archived_at: string;
+    retain_until: string;
+    active_holds: Generated<number>;
+    deletion_started_at: string | null;
+    deleted_at: string | null;
+    deleted_by: string | null;
+    recorded_at: string;
+  };
+  legal_holds: {
+    hold_id: string;
+    session_id: string;
+    reason: string;
+    set_by: string;
+    set_at: string;
+    released_by: string | null;
+    released_at: string | null;
+    release_reason: string | null;
+  };
 }

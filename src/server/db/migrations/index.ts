@@ -4,6 +4,7 @@ import { m0001 } from './0001-create-server-tables.js';
 import { m0002 } from './0002-booth-faults-status.js';
 import { m0003 } from './0003-auth-staff-branches.js';
 import { m0004 } from './0004-catalogue-customers.js';
+import { m0005 } from './0005-evidence.js';
 
 /**
  * Server migrations in the order they apply, spelled for one database. Never edit one that has
@@ -16,5 +17,6 @@ export function serverMigrations(dialect: SqlDialect = 'sqlite'): Record<string,
     '0002-booth-faults-status': m0002(d),
     '0003-auth-staff-branches': m0003(d),
     '0004-catalogue-customers': m0004(d),
+    '0005-evidence': m0005(d),
   };
 }
