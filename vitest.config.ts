@@ -15,6 +15,8 @@ export default defineConfig({
       // chaos kills beside the timing-sensitive capture tests (A/V offset, lost media) skews them.
       { test: { name: 'e2e', include: ['tests/e2e/**/*.e2e.test.ts'], testTimeout: 180_000, hookTimeout: 60_000, fileParallelism: false, sequence: { groupOrder: 1 } } },
       { test: { name: 'chaos', include: ['tests/chaos/**/*.chaos.test.ts'], testTimeout: 600_000, hookTimeout: 60_000, fileParallelism: false, sequence: { groupOrder: 2 } } },
+      // Only with `npm run test:s3` against a real S3-compatible store (see tests/s3/); never in `npm test`.
+      ...(process.env.DUALREC_TEST_S3_BUCKET ? [{ test: { name: 's3', include: ['tests/s3/**/*.s3.test.ts'], testTimeout: 60_000 } }] : []),
     ],
   },
 });

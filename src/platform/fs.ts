@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +44,29 @@ export async function writeFileDurable(path: string, data: Uint8Array, opts: { e
 
 /** Synchronous variant of writeFileDurable (replace semantics), for small key files at start-up. */
 export function writeFileDurableSync(path: string, data: Uint8Array, mode = 0o600): void {
+  writeSyncVia(path, data, mode, (tmp) => renameSync(tmp, path));
+}
+
+/**
+ * Like writeFileDurableSync but never replaces: when `path` already exists (another process made
+ * it first) the existing file is kept and this returns false.
+ */
+export function writeFileOnceSync(path: string, data: Uint8Array, mode = 0o600): boolean {
+  let created = true;
+  writeSyncVia(path, data, mode, (tmp) => {
+    try {
+      linkSync(tmp, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      created = false;
+    } finally {
+      unlinkSync(tmp);
+    }
+  });
+  return created;
+}
+
+function writeSyncVia(path: string, data: Uint8Array, mode: number, place: (tmp: string) => void): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -54,7 +77,7 @@ export function writeFileDurableSync(path: string, data: Uint8Array, mode = 0o60
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, path);
+  place(tmp);
   const dfd = openSync(dir, 'r');
   try {
     fsyncSync(dfd);

@@ -1,9 +1,10 @@
 import type { Readable } from 'node:stream';
-import { ValidationError } from '../../core/errors.js';
+import { ConflictError, ValidationError } from '../../core/errors.js';
 
 /**
- * Write-once object storage for evidence. Implementations: the filesystem (default); S3-compatible
- * stores later. Every implementation passes tests/integration/blob-store.suite.ts.
+ * Write-once object storage for evidence. Implementations: the filesystem (default) and
+ * S3-compatible object storage with Object Lock (s3-blob-store.ts). Every implementation passes
+ * tests/integration/blob-store.suite.ts. There is no overwrite and no unconditional delete.
  */
 export interface BlobStore {
   /**
@@ -19,6 +20,46 @@ export interface BlobStore {
   size(key: string): Promise<number>;
   /** A local path for tools that need one (FFmpeg), or null if the store is remote. */
   localPath(key: string): string | null;
+
+  // Retention, in the shape of S3 Object Lock (COMPLIANCE mode): nothing stored can be removed
+  // unless it was protected, its retention date has passed and it has no legal hold.
+
+  /**
+   * Keeps the object until `retainUntil` (ISO time). Setting the same date again is a no-op; a
+   * later date extends; an earlier one throws ConflictError (retention is never shortened).
+   */
+  protect(key: string, retainUntil: string): Promise<void>;
+  /** Sets or clears the object's legal hold flag; a held object cannot be removed whatever its date. */
+  setLegalHold(key: string, on: boolean): Promise<void>;
+  /** The object's retention date (null if never protected) and legal hold flag. NotFoundError if absent. */
+  protection(key: string): Promise<BlobProtection>;
+  /**
+   * Removes an object whose retention has passed (by the store's clock) and which has no legal
+   * hold. Throws ConflictError for an unprotected, still retained or held object. Removing an
+   * object that is already gone is a no-op.
+   */
+  removeExpired(key: string): Promise<void>;
+}
+
+export interface BlobProtection {
+  retainUntil: string | null;
+  legalHold: boolean;
+}
+
+/** The ConflictError removeExpired throws for an object it must keep, or null when it may go. */
+export function removalRefusal(key: string, p: BlobProtection, now: Date): ConflictError | null {
+  if (p.legalHold) return new ConflictError('storage.legal_hold', `${key} is under legal hold; it cannot be removed`);
+  if (p.retainUntil === null) return new ConflictError('storage.unprotected', `${key} has no retention date; only evidence whose retention has passed can be removed`);
+  if (Date.parse(p.retainUntil) > now.getTime()) return new ConflictError('storage.retained', `${key} is retained until ${p.retainUntil}; it cannot be removed before then`);
+  return null;
+}
+
+/** The ConflictError protect throws when asked to shorten a retention, or null. */
+export function shortenRefusal(key: string, current: string | null, wanted: string): ConflictError | null {
+  if (current !== null && Date.parse(wanted) < Date.parse(current)) {
+    return new ConflictError('storage.retention_shortened', `${key} is retained until ${current}; retention can be extended but never shortened (asked for ${wanted})`);
+  }
+  return null;
 }
 
 const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
