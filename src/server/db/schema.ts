@@ -218,7 +218,11 @@ export interface ServerDb {
     retention_class: string;
     archived_at: string;
     retain_until: string;
-    active_holds: Generated<number>;
+    active_holds: number;
+    /** 0/1: the legal hold flag last set on the stored files. */
+    store_hold: number;
+    /** When every stored file got the retention date (null: still to do). */
+    files_protected_at: string | null;
     deletion_started_at: string | null;
     deleted_at: string | null;
     deleted_by: string | null;

@@ -11,6 +11,9 @@ import type { PortableMigration } from '../ddl.js';
  * - evidence_retention: `active_holds` counts the session's unreleased holds; it is changed in
  *   the same transaction as legal_holds, so deletion can test "expired and not held" in one
  *   conditional UPDATE that a concurrent hold cannot slip past (also on PostgreSQL).
+ *   `files_protected_at` is set once every stored file carries the retention date, and
+ *   `store_hold` is the legal hold flag last applied to the files; a sweep finishes either when
+ *   a crash interrupted it.
  */
 export const m0005: PortableMigration = (d) => ({
   async up(db: Kysely<unknown>) {
@@ -35,6 +38,8 @@ export const m0005: PortableMigration = (d) => ({
       archived_at TEXT NOT NULL,
       retain_until TEXT NOT NULL,
       active_holds INTEGER NOT NULL DEFAULT 0 CHECK (active_holds >= 0),
+      store_hold INTEGER NOT NULL DEFAULT 0 CHECK (store_hold IN (0, 1)),
+      files_protected_at TEXT,
       deletion_started_at TEXT,
       deleted_at TEXT,
       deleted_by TEXT,
