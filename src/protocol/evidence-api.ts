@@ -20,7 +20,7 @@ export const HoldParams = z.strictObject({ holdId: z.uuid({ message: 'hold id mu
 /** A downloadable file of an archived session, by the name the session view lists. */
 export const FileParams = z.strictObject({
   sessionId: SessionId,
-  name: z.string().regex(/^(recording\.mp4|record\.json|derived\/[a-z0-9-]{1,40}\.[A-Za-z0-9]{1,8})$/, 'file name must be one the session lists (recording.mp4, record.json, derived/<kind>.<ext>)'),
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}\.[A-Za-z0-9]{1,8}$/, 'file name must be one the session lists (recording.mp4, record.json, <kind>.<ext>)'),
 });
 
 // ---- archived sessions ----------------------------------------------------------------------

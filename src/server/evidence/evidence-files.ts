@@ -5,7 +5,7 @@ import { segmentKey } from '../ingest/views.js';
 
 /** One stored file of an archived session. */
 export interface EvidenceFile {
-  /** Stable name within the session: `recording.mp4`, `record.json`, `segments/000003.seg`, `derived/<kind>.<ext>`. */
+  /** Stable name within the session: `recording.mp4`, `record.json`, `segments/000003.seg`, `<kind>.<ext>` for derived files. */
   name: string;
   key: string;
   kind: 'segment' | 'recording' | 'record' | 'derived';
@@ -83,7 +83,7 @@ export async function listEvidenceFiles(db: Kysely<ServerDb>, s: ArchivedSession
   files.push({ name: 'record.json', key: s.recordKey, kind: 'record', sha256: null, bytes: null, mediaType: 'application/json' });
   for (const d of await derived(s.sessionId)) {
     const ext = /\.([A-Za-z0-9]{1,8})$/.exec(d.key)?.[1] ?? 'bin';
-    files.push({ name: `derived/${d.kind}.${ext}`, key: d.key, kind: 'derived', sha256: d.sha256, bytes: d.bytes, mediaType: d.mediaType });
+    files.push({ name: `${d.kind}.${ext}`, key: d.key, kind: 'derived', sha256: d.sha256, bytes: d.bytes, mediaType: d.mediaType });
   }
   return files;
 }

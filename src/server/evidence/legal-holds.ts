@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { HoldView } from '../../protocol/evidence-api.js';
 import type { AdminActor } from '../auth/admin-actor.js';
 import type { ServerDb } from '../db/schema.js';
 import type { EvidenceDeps, RetentionService } from './retention.js';
+import { assertScope } from './scope.js';
 
 type HoldRow = ServerDb['legal_holds'];
 
 export function holdView(h: HoldRow): HoldView {
   return { holdId: h.hold_id, sessionId: h.session_id, reason: h.reason, setBy: h.set_by, setAt: h.set_at, releasedBy: h.released_by, releasedAt: h.released_at, releaseReason: h.release_reason };
-}
-
-/** Throws ForbiddenError unless `actor`'s branch scope covers `branchId` (null: head office only). */
-export function assertScope(actor: AdminActor, branchId: string | null, what: string): void {
-  if (actor.scope === '*') return;
-  if (branchId === null || !actor.scope.includes(branchId)) {
-    throw new ForbiddenError('auth.branch', `${actor.name} may not act on ${what} (${branchId === null ? 'it has no branch: head office only' : `branch ${branchId} is outside their scope`})`);
-  }
 }
 
 /**
@@ -31,8 +24,8 @@ export class LegalHolds {
   ) {}
 
   async set(actor: AdminActor, sessionId: string, reason: string): Promise<HoldView> {
+    assertScope(actor, await this.retention.branchOf(sessionId), `session ${sessionId}`);
     const r = await this.retention.ensureRecorded(sessionId);
-    assertScope(actor, r.branch_id, `session ${sessionId}`);
     const hold: HoldRow = { hold_id: randomUUID(), session_id: sessionId, reason, set_by: actor.audit, set_at: new Date().toISOString(), released_by: null, released_at: null, release_reason: null };
     await this.deps.audit.transact(async (tx, audit) => {
       // One conditional UPDATE: a deletion that has started cannot be held any more, and a hold

@@ -7,6 +7,7 @@ import type { AdminActor } from '../auth/admin-actor.js';
 import type { DbAuditLog } from '../audit/db-audit-log.js';
 import type { ServerDb } from '../db/schema.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { assertScope } from './scope.js';
 import { listEvidenceFiles, readArchivedSession, type DerivedFileSource } from './evidence-files.js';
 
 /** The retention class of a product, or null when the catalogue does not know it. */
@@ -103,6 +104,18 @@ export class RetentionService {
     return (await this.read(sessionId)) ?? row;
   }
 
+  /**
+   * The branch a session's evidence belongs to (its retention record's, else its booth's), for
+   * scope checks made BEFORE anything is written. NotFoundError / ConflictError like readArchivedSession.
+   */
+  async branchOf(sessionId: string): Promise<string | null> {
+    const r = await this.read(sessionId);
+    if (r) return r.branch_id;
+    const s = await readArchivedSession(this.deps.db, sessionId);
+    const booth = await this.deps.db.selectFrom('booths').select('branch_id').where('booth_id', '=', s.boothId).executeTakeFirst();
+    return booth?.branch_id ?? null;
+  }
+
   async read(sessionId: string): Promise<RetentionRow | null> {
     return (await this.deps.db.selectFrom('evidence_retention').selectAll().where('session_id', '=', sessionId).executeTakeFirst()) ?? null;
   }
@@ -137,6 +150,7 @@ export class RetentionService {
    * retention is never shortened). Audited; the files get the new date.
    */
   async extend(actor: AdminActor, sessionId: string, retainUntil: string, reason: string): Promise<RetentionRow> {
+    assertScope(actor, await this.branchOf(sessionId), `session ${sessionId}`);
     const r = await this.ensureRecorded(sessionId);
     if (Date.parse(retainUntil) <= Date.parse(r.retain_until)) {
       throw new ConflictError('retention.not_later', `session ${sessionId} is retained until ${r.retain_until}; a retention can only be extended (asked for ${retainUntil})`);

@@ -1,0 +1,66 @@
+import type { Kysely } from 'kysely';
+import type { FfmpegInfo } from '../../platform/ffmpeg.js';
+import type { Logger } from '../../platform/log.js';
+import { PeriodicTask } from '../../platform/periodic.js';
+import { DbAuditLog } from '../audit/db-audit-log.js';
+import type { ServerDb } from '../db/schema.js';
+import type { KeyProvider } from '../keys/key-provider.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { EvidenceDeletion } from './evidence-deletion.js';
+import { noDerivedFiles, type DerivedFileSource } from './evidence-files.js';
+import { EvidenceReader } from './evidence-reader.js';
+import { LegalHolds } from './legal-holds.js';
+import type { AdminActor } from '../auth/admin-actor.js';
+import { prepareExport, type ExportDeps, type ExportOptions, type PreparedExport } from './package/export-package.js';
+import { RetentionService, type EvidenceDeps, type RetentionClassResolver } from './retention.js';
+
+export interface EvidenceServicesOptions {
+  db: Kysely<ServerDb>;
+  store: BlobStore;
+  keys: KeyProvider;
+  ff: FfmpegInfo;
+  log: Logger;
+  /** The product's retention class (the catalogue); unknown products get banking-wm with a warning. */
+  resolveClass?: RetentionClassResolver;
+  /** The finalize step's derived files of a session (table derived_files); none by default. */
+  derived?: DerivedFileSource;
+  /** The audit log to use (default: a DbAuditLog on `db`). */
+  audit?: DbAuditLog;
+}
+
+/** Everything about stored evidence, built once per server instance (or CLI command). */
+export interface EvidenceServices {
+  audit: DbAuditLog;
+  retention: RetentionService;
+  holds: LegalHolds;
+  deletion: EvidenceDeletion;
+  reader: EvidenceReader;
+  exportDeps: ExportDeps;
+  prepareExport(actor: AdminActor, sessionId: string, opts?: ExportOptions): Promise<PreparedExport>;
+  /** Runs retention.sweep() now and every `everyMs` (close() stops it). */
+  startSweep(everyMs: number): PeriodicTask<unknown>;
+}
+
+export const unknownProducts: RetentionClassResolver = async () => null;
+
+export function createEvidenceServices(o: EvidenceServicesOptions): EvidenceServices {
+  const audit = o.audit ?? new DbAuditLog(o.db, { log: o.log.child({ part: 'audit' }) });
+  const deps: EvidenceDeps = { db: o.db, store: o.store, audit, derived: o.derived ?? noDerivedFiles, log: o.log.child({ part: 'evidence' }) };
+  const retention = new RetentionService(deps, o.resolveClass ?? unknownProducts);
+  const holds = new LegalHolds(deps, retention);
+  const exportDeps: ExportDeps = { ...deps, keys: o.keys, ff: o.ff, retention };
+  return {
+    audit,
+    retention,
+    holds,
+    deletion: new EvidenceDeletion(deps, retention),
+    reader: new EvidenceReader(deps, retention, holds),
+    exportDeps,
+    prepareExport: (actor, sessionId, opts) => prepareExport(exportDeps, actor, sessionId, opts),
+    startSweep(everyMs) {
+      const task = new PeriodicTask(() => retention.sweep(), everyMs, (err) => deps.log.error({ err }, 'retention sweep failed'));
+      task.start();
+      return task;
+    },
+  };
+}
