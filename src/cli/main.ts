@@ -6,6 +6,8 @@ import { catalogueCommand } from './commands/catalogue.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { enrollCodeCommand } from './commands/enroll-code.js';
+import { evidenceCommand } from './commands/evidence.js';
+import { exportCommand } from './commands/export.js';
 import { serverCommand } from './commands/server.js';
 import { startCommand } from './commands/start.js';
 import { verifyCommand } from './commands/verify.js';
@@ -20,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   const setExit = (code: number) => {
     exitCode = code;
   };
-  for (const make of [serverCommand, boothCommand, demoCommand, verifyCommand, startCommand, enrollCodeCommand, adminCommand, doctorCommand, catalogueCommand]) program.addCommand(make(setExit));
+  for (const make of [serverCommand, boothCommand, demoCommand, verifyCommand, exportCommand, evidenceCommand, startCommand, enrollCodeCommand, adminCommand, doctorCommand, catalogueCommand]) program.addCommand(make(setExit));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -64,3 +64,13 @@ export function createEvidenceServices(o: EvidenceServicesOptions): EvidenceServ
     },
   };
 }
+
+/**
+ * The evidence services of an opened data folder: the ONE place the server and the `dualrec`
+ * commands build them, so both use the same retention classes and derived files.
+ * TODO(integrator): pass `resolveClass` (the catalogue: product -> retention class) and
+ * `derived` (the finalize step's derived_files rows) here once those are merged.
+ */
+export function openEvidence(archive: { db: Kysely<ServerDb>; store: BlobStore; keys: KeyProvider }, ff: FfmpegInfo, log: Logger, audit?: DbAuditLog): EvidenceServices {
+  return createEvidenceServices({ db: archive.db, store: archive.store, keys: archive.keys, ff, log, audit });
+}

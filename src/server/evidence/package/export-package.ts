@@ -89,7 +89,8 @@ export async function prepareExport(deps: ExportDeps, actor: AdminActor, session
         await w.addStream(`recording/derived/${f.name}`, 'derived', await deps.store.size(f.key), await deps.store.stream(f.key));
       }
       await w.addBuffer('audit/excerpt.json', 'audit-excerpt', Buffer.from(`${canonicalJson(excerpt)}\n`));
-      const { path: _path, ...recording } = report.recording;
+      // Without the server's local path.
+      const recording = { durationSec: report.recording.durationSec, mediaDurationSec: report.recording.mediaDurationSec };
       await w.addBuffer('report/verification.json', 'verification-report', Buffer.from(`${canonicalJson({ ...report, recording, verifiedAt: new Date().toISOString() })}\n`));
       return w.finish({ packageId, sessionId, createdAt: createdAt.toISOString(), createdBy: actor.audit, archiveSigningKeyId: deps.keys.signingKeyId }, (d) => deps.keys.sign(d));
     },

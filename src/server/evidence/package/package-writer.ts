@@ -96,6 +96,17 @@ export class PackageWriter {
 
   private async write(data: Uint8Array): Promise<void> {
     if (this.out.destroyed) throw new Error('the package output was closed');
-    if (!this.out.write(data)) await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]);
+    if (this.out.write(data)) return;
+    const ac = new AbortController();
+    try {
+      await Promise.race([
+        once(this.out, 'drain', { signal: ac.signal }),
+        once(this.out, 'close', { signal: ac.signal }).then(() => {
+          throw new Error('the package output was closed');
+        }),
+      ]);
+    } finally {
+      ac.abort();
+    }
   }
 }

@@ -92,12 +92,7 @@ export async function verifyPackage(path: string, archivePublicKey: KeyObject): 
   const manifest = manifestParsed?.success ? manifestParsed.data : null;
   const boothPem = dataOf('booth-public-key');
   const boothSig = dataOf('manifest-signature');
-  let boothKey: KeyObject | null = null;
-  try {
-    boothKey = boothPem ? createPublicKey(boothPem) : null;
-  } catch {
-    boothKey = null;
-  }
+  const boothKey = publicKeyOrNull(boothPem);
   if (!manifest || !manifestBytes) add('manifest signature', false, 'session/manifest.json is missing or not a valid session manifest');
   else if (canonicalJson(manifest) !== manifestBytes.toString('utf8')) add('manifest signature', false, 'session/manifest.json is not in the canonical form the booth signs');
   else if (manifest.sessionId !== index.sessionId) add('manifest signature', false, `the manifest is for session ${manifest.sessionId}, the package for ${index.sessionId}`);
@@ -160,6 +155,15 @@ function checkRecording(add: Add, members: PackageMember[], byName: Map<string, 
     else if (rec.recording?.sha256 !== got.sha256) bad.push(`recording/recording.mp4 SHA-256 ${got.sha256.slice(0, 16)}… is not the one in the archive record`);
   }
   add('recording', bad.length === 0, bad.length === 0 ? `recording.mp4 (SHA-256 ${got!.sha256.slice(0, 16)}…) is the one the archive recorded for this manifest` : bad.join('; '));
+}
+
+function publicKeyOrNull(pem: Buffer | null): KeyObject | null {
+  if (!pem) return null;
+  try {
+    return createPublicKey(pem);
+  } catch {
+    return null;
+  }
 }
 
 function parseJson(data: Buffer | null): unknown {
