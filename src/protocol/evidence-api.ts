@@ -54,7 +54,8 @@ export const ArchivedSessionSummary = z.strictObject({
   endedAt: IsoTime.nullable(),
   archivedAt: IsoTime,
   durationSec: z.number(),
-  retention: RetentionView,
+  /** Null for a session archived moments ago whose retention record the sweep has not made yet. */
+  retention: RetentionView.nullable(),
 });
 export type ArchivedSessionSummary = z.infer<typeof ArchivedSessionSummary>;
 
@@ -84,10 +85,17 @@ export type EvidenceFileView = z.infer<typeof EvidenceFileView>;
 
 /** GET /api/v1/archive/sessions/:sessionId */
 export const ArchivedSessionDetail = ArchivedSessionSummary.extend({
+  retention: RetentionView,
   holds: z.array(HoldView),
   files: z.array(EvidenceFileView),
 });
 export type ArchivedSessionDetail = z.infer<typeof ArchivedSessionDetail>;
+
+/** POST /api/v1/archive/sessions/:sessionId/export (body optional): the evidence package, streamed. */
+export const ExportRequest = z.strictObject({
+  /** Include each segment decrypted (the bytes whose SHA-256 the booth signed); default true. */
+  segments: z.boolean().default(true),
+});
 
 /** POST /api/v1/archive/sessions/:sessionId/holds */
 export const SetHoldRequest = z.strictObject({ reason: Reason });

@@ -9,3 +9,6 @@ export * from './retention.js';
 export * from './staff-api.js';
 export * from './catalogue.js';
 export * from './customers.js';
+export * from './audit.js';
+export * from './evidence-api.js';
+export * from './evidence-package.js';

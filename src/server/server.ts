@@ -14,6 +14,11 @@ import { openArchiveStore, type ArchiveStore } from './archive-store.js';
 import type { ServerConfig } from './config.js';
 import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
+import { openEvidence, type EvidenceServices } from './evidence/evidence-services.js';
+import type { PeriodicTask } from '../platform/periodic.js';
+
+/** How often archived sessions are checked for missing retention records, protection and hold flags. */
+const RETENTION_SWEEP_MS = 60_000;
 
 /**
  * The audit log of a data folder: the one place the server and the `dualrec` admin commands get it.
@@ -37,6 +42,8 @@ export class Server {
     readonly auth: AuthServices,
     readonly audit: AuditLog,
     readonly catalogue: CatalogueServices,
+    readonly evidence: EvidenceServices,
+    private readonly sweep: PeriodicTask<unknown>,
     private readonly worker: ArchiveWorker,
     private readonly app: FastifyInstance,
     private readonly log: Logger,
@@ -53,20 +60,23 @@ export class Server {
       const audit = openAuditLog(archive);
       const auth = await createAuthServices(archive.db, audit, config, log.child({ part: 'auth' }));
       const catalogue = await createCatalogueServices(archive, ffmpeg, audit, log);
+      const evidence = openEvidence(archive, ffmpeg, log);
       const app = await buildApp({
         db: archive.db,
         ingest,
         keys: archive.keys,
         auth,
         catalogue,
+        evidence,
         maxSegmentBytes: config.maxSegmentBytes,
         loginMaxPerIpPerMinute: config.loginMaxPerIpPerMinute,
         onFinished: () => worker.kick(),
         log,
       });
       await worker.start();
-      log.info({ dataDir: config.dataDir, database: config.database.kind, archiveKeyId: archive.keys.keyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
-      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, worker, app, log);
+      const sweep = evidence.startSweep(RETENTION_SWEEP_MS);
+      log.info({ dataDir: config.dataDir, database: config.database.kind, archiveKeyId: archive.keys.keyId, archiveSigningKeyId: archive.keys.signingKeyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
+      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, evidence, sweep, worker, app, log);
     } catch (err) {
       await archive.close();
       throw err;
@@ -97,6 +107,7 @@ export class Server {
     if (this.closed) return;
     this.closed = true;
     await this.app.close();
+    await this.sweep.close();
     await this.worker.close();
     await this.archive.close();
   }

@@ -20,6 +20,7 @@ import { noDerivedFiles, type DerivedFileSource } from '../../src/server/evidenc
 import { LegalHolds } from '../../src/server/evidence/legal-holds.js';
 import { RetentionService, type EvidenceDeps } from '../../src/server/evidence/retention.js';
 import { segmentKey } from '../../src/server/ingest/views.js';
+import type { BlobStore } from '../../src/server/storage/blob-store.js';
 import { FsBlobStore } from '../../src/server/storage/fs-blob-store.js';
 
 export interface EvidenceFixture {
@@ -59,16 +60,10 @@ export async function openEvidenceFixture(opts: { derived?: DerivedFileSource } 
   const classes = new Map<string, RetentionClass>();
   const retention = new RetentionService(deps, async (p) => classes.get(p) ?? null);
   const booths = new Map<string | null, string>();
-  const now = new Date().toISOString();
-
   const boothOf = async (branchId: string | null): Promise<string> => {
-    const existing = booths.get(branchId);
-    if (existing) return existing;
-    if (branchId) await db.insertInto('branches').values({ branch_id: branchId, name: branchId, created_at: now }).onConflict((oc) => oc.doNothing()).execute();
-    const boothId = randomUUID();
-    await db.insertInto('booths').values({ booth_id: boothId, name: `booth ${branchId}`, public_key: 'unused', token_sha256: sha256Hex(randomBytes(8)), enrolled_at: now, branch_id: branchId }).execute();
-    booths.set(branchId, boothId);
-    return boothId;
+    const existing = booths.get(branchId) ?? (await boothIn(db, branchId));
+    booths.set(branchId, existing);
+    return existing;
   };
 
   return {
@@ -83,36 +78,53 @@ export async function openEvidenceFixture(opts: { derived?: DerivedFileSource } 
     warnings,
     classes,
     async archived(o = {}) {
-      const sessionId = randomUUID();
-      const boothId = await boothOf(o.branchId === undefined ? 'br-a' : o.branchId);
-      const archivedAt = o.archivedAt ?? new Date().toISOString();
-      const status = o.status ?? 'archived';
-      await db
-        .insertInto('sessions')
-        .values({ session_id: sessionId, booth_id: boothId, product_id: o.productId ?? 'fund-1', status, started_at: archivedAt, ended_at: archivedAt, key_wrap_json: '{}', manifest_json: null, signature: null, failure: null, created_at: archivedAt })
-        .execute();
-      for (let seq = 0; seq < (o.segments ?? 2); seq++) {
-        const bytes = randomBytes(64);
-        await store.put(segmentKey(sessionId, seq), bytes);
-        await db
-          .insertInto('segments')
-          .values({ segment_id: randomUUID(), session_id: sessionId, seq, sha256: sha256Hex(bytes), prev_link: '0'.repeat(64), link: '1'.repeat(64), bytes: bytes.length, storage_key: segmentKey(sessionId, seq), received_at: archivedAt })
-          .execute();
-      }
-      if (status === 'archived') {
-        const mp4 = randomBytes(256);
-        await store.put(`archive/${sessionId}/recording.mp4`, mp4);
-        await store.put(`archive/${sessionId}/record.json`, Buffer.from(JSON.stringify({ sessionId })));
-        await db
-          .insertInto('archives')
-          .values({ session_id: sessionId, mp4_key: `archive/${sessionId}/recording.mp4`, mp4_sha256: sha256Hex(mp4), mp4_bytes: mp4.length, record_key: `archive/${sessionId}/record.json`, duration_sec: 4, archived_at: archivedAt })
-          .execute();
-      }
-      return sessionId;
+      return insertArchivedSession(db, store, { ...o, boothId: await boothOf(o.branchId === undefined ? 'br-a' : o.branchId) });
     },
     async close() {
       await db.destroy();
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A booth of `branchId` (the branch is created when missing). */
+export async function boothIn(db: Kysely<ServerDb>, branchId: string | null): Promise<string> {
+  const now = new Date().toISOString();
+  if (branchId) await db.insertInto('branches').values({ branch_id: branchId, name: branchId, created_at: now }).onConflict((oc) => oc.doNothing()).execute();
+  const boothId = randomUUID();
+  await db.insertInto('booths').values({ booth_id: boothId, name: `booth ${branchId}`, public_key: 'unused', token_sha256: sha256Hex(randomBytes(8)), enrolled_at: now, branch_id: branchId }).execute();
+  return boothId;
+}
+
+/** Rows and stored files of a session as the archive leaves them (media bytes are random). */
+export async function insertArchivedSession(
+  db: Kysely<ServerDb>,
+  store: BlobStore,
+  o: { boothId: string; productId?: string; archivedAt?: string; status?: string; segments?: number },
+): Promise<string> {
+  const sessionId = randomUUID();
+  const archivedAt = o.archivedAt ?? new Date().toISOString();
+  const status = o.status ?? 'archived';
+  await db
+    .insertInto('sessions')
+    .values({ session_id: sessionId, booth_id: o.boothId, product_id: o.productId ?? 'fund-1', status, started_at: archivedAt, ended_at: archivedAt, key_wrap_json: '{}', manifest_json: null, signature: null, failure: null, created_at: archivedAt })
+    .execute();
+  for (let seq = 0; seq < (o.segments ?? 2); seq++) {
+    const bytes = randomBytes(64);
+    await store.put(segmentKey(sessionId, seq), bytes);
+    await db
+      .insertInto('segments')
+      .values({ segment_id: randomUUID(), session_id: sessionId, seq, sha256: sha256Hex(bytes), prev_link: '0'.repeat(64), link: '1'.repeat(64), bytes: bytes.length, storage_key: segmentKey(sessionId, seq), received_at: archivedAt })
+      .execute();
+  }
+  if (status === 'archived') {
+    const mp4 = randomBytes(256);
+    await store.put(`archive/${sessionId}/recording.mp4`, mp4);
+    await store.put(`archive/${sessionId}/record.json`, Buffer.from(JSON.stringify({ sessionId })));
+    await db
+      .insertInto('archives')
+      .values({ session_id: sessionId, mp4_key: `archive/${sessionId}/recording.mp4`, mp4_sha256: sha256Hex(mp4), mp4_bytes: mp4.length, record_key: `archive/${sessionId}/record.json`, duration_sec: 4, archived_at: archivedAt })
+      .execute();
+  }
+  return sessionId;
 }

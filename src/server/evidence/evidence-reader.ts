@@ -5,7 +5,7 @@ import type { AdminActor } from '../auth/admin-actor.js';
 import { listEvidenceFiles, readArchivedSession, type EvidenceFile } from './evidence-files.js';
 import type { LegalHolds } from './legal-holds.js';
 import { assertScope } from './scope.js';
-import { retentionView, type EvidenceDeps, type RetentionService } from './retention.js';
+import { retentionView, type EvidenceDeps, type RetentionRow, type RetentionService } from './retention.js';
 
 /**
  * Reading archived evidence, always within the reader's branch scope and always audited:
@@ -21,30 +21,33 @@ export class EvidenceReader {
   /** Archived sessions in the actor's scope (optionally one branch), newest first. */
   async list(actor: AdminActor, q: ArchiveListQuery): Promise<ArchivedSessionSummary[]> {
     if (q.branchId) assertScope(actor, q.branchId, `branch ${q.branchId}`);
+    // Sessions archived moments ago may have no retention record yet (the sweep adds it): their
+    // branch is their booth's and their retention is null until then.
     let query = this.deps.db
-      .selectFrom('evidence_retention as r')
-      .innerJoin('sessions as s', 's.session_id', 'r.session_id')
-      .innerJoin('archives as a', 'a.session_id', 'r.session_id')
+      .selectFrom('archives as a')
+      .innerJoin('sessions as s', 's.session_id', 'a.session_id')
+      .innerJoin('booths as b', 'b.booth_id', 's.booth_id')
+      .leftJoin('evidence_retention as r', 'r.session_id', 'a.session_id')
       .selectAll('r')
-      .select(['s.booth_id', 's.product_id', 's.started_at', 's.ended_at', 'a.duration_sec'])
-      .orderBy('r.archived_at', 'desc')
-      .orderBy('r.session_id')
+      .select((eb) => [eb.fn.coalesce('r.branch_id', 'b.branch_id').as('branch'), 'a.session_id as sid', 'a.archived_at as archived', 's.booth_id', 's.product_id', 's.started_at', 's.ended_at', 'a.duration_sec'])
+      .orderBy('a.archived_at', 'desc')
+      .orderBy('a.session_id')
       .limit(q.limit);
-    if (q.before) query = query.where('r.archived_at', '<', q.before);
-    if (q.branchId) query = query.where('r.branch_id', '=', q.branchId);
-    else if (actor.scope !== '*') query = query.where('r.branch_id', 'in', [...actor.scope]);
+    if (q.before) query = query.where('a.archived_at', '<', q.before);
+    const branches = q.branchId ? [q.branchId] : actor.scope === '*' ? null : [...actor.scope];
+    if (branches) query = query.where((eb) => eb(eb.fn.coalesce('r.branch_id', 'b.branch_id'), 'in', branches));
     const rows = await query.execute();
     await this.deps.audit.append({ actor: actor.audit, action: 'archive.list', target: 'archive', branchId: q.branchId ?? null, details: { count: rows.length, branchId: q.branchId ?? null, before: q.before ?? null } });
     return rows.map((r) => ({
-      sessionId: r.session_id,
+      sessionId: r.sid,
       boothId: r.booth_id,
-      branchId: r.branch_id,
+      branchId: r.branch,
       productId: r.product_id,
       startedAt: r.started_at,
       endedAt: r.ended_at,
-      archivedAt: r.archived_at,
+      archivedAt: r.archived,
       durationSec: Number(r.duration_sec),
-      retention: retentionView(r),
+      retention: r.session_id === null ? null : retentionView(r as RetentionRow),
     }));
   }
 

@@ -18,6 +18,8 @@ import { registerBoothRoutes } from './booth-routes.js';
 import { registerCatalogueRoutes } from './catalogue-routes.js';
 import { registerCustomerRoutes } from './customer-routes.js';
 import { registerStaffRoutes } from './staff-routes.js';
+import type { EvidenceServices } from '../evidence/evidence-services.js';
+import { registerEvidenceRoutes } from './evidence-routes.js';
 import { API_PREFIX, type HealthResponse } from '../../protocol/server-api.js';
 
 const JSON_BODY_LIMIT = 4 * 1024 * 1024;
@@ -28,6 +30,7 @@ export interface AppDeps {
   keys: KeyProvider;
   auth: AuthServices;
   catalogue: CatalogueServices;
+  evidence: EvidenceServices;
   maxSegmentBytes: number;
   loginMaxPerIpPerMinute: number;
   onFinished: () => void;
@@ -57,6 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerStaffRoutes(app, { ...deps.auth, loginMaxPerIpPerMinute: deps.loginMaxPerIpPerMinute });
   await registerCatalogueRoutes(app, { ...deps.catalogue, guard: deps.auth.guard });
   await registerCustomerRoutes(app, { customers: deps.catalogue.customers, guard: deps.auth.guard, boothOf });
+  registerEvidenceRoutes(app, { guard: deps.auth.guard, evidence: deps.evidence });
   await app.ready();
   return app;
 }

@@ -1,4 +1,4 @@
-// Property tests (fast-check) on every request schema the server parses (booth API and staff API):
+// Property tests (fast-check) on every request schema the server parses (booth, staff and evidence APIs):
 // arbitrary input either parses or throws a ValidationError (400) whose message names the field;
 // a valid request with any one field replaced names that field (its parent or a part of it); an unknown key is
 // refused by name. Nothing else may be thrown.
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/core/errors.js';
 import { parseOrThrow } from '../../../src/core/validate.js';
 import { BoothStatusReport, CreateSessionRequest, EnrollRequest, FaultReportRequest, FinishSessionRequest, SegmentParams } from '../../../src/protocol/server-api.js';
+import { ArchiveListQuery, AuditListQuery, AuditVerifyQuery, ExportRequest, ExtendRetentionRequest, FileParams, HoldParams, ReleaseHoldRequest, SessionParams, SetHoldRequest } from '../../../src/protocol/evidence-api.js';
 import { BranchParams, CreateBranchRequest, CreateEnrollmentCodeRequest, CreateStaffRequest, LoginRequest, StaffParams, UpdateStaffRequest } from '../../../src/protocol/staff-api.js';
 
 const H = 'ab'.repeat(32);
@@ -57,6 +58,16 @@ const CASES: Array<[string, z.ZodType, unknown]> = [
   ['enrollment code request', CreateEnrollmentCodeRequest, { ttlHours: 24 }],
   ['staff id', StaffParams, { staffId: U1 }],
   ['branch id', BranchParams, { branchId: 'sh-01' }],
+  ['archive query', ArchiveListQuery, { limit: '20', before: T, branchId: 'sh-01' }],
+  ['session id', SessionParams, { sessionId: U1 }],
+  ['file address', FileParams, { sessionId: U1, name: 'recording.mp4' }],
+  ['export request', ExportRequest, { segments: false }],
+  ['legal hold', SetHoldRequest, { reason: 'litigation 2026-117' }],
+  ['hold release', ReleaseHoldRequest, { reason: 'case settled' }],
+  ['hold id', HoldParams, { holdId: U2 }],
+  ['retention extension', ExtendRetentionRequest, { retainUntil: T, reason: 'contract runs longer' }],
+  ['audit query', AuditListQuery, { fromSeq: '1', limit: '100', target: `session:${U1}` }],
+  ['audit verify query', AuditVerifyQuery, { fromSeq: '1', toSeq: '10' }],
 ];
 
 const junk = fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true, withObjectString: true, withBoxedValues: true, maxDepth: 3 });
