@@ -8,10 +8,15 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { Header } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../../src/server/auth/admin-actor.js';
-import { openEvidence, type EvidenceServices } from '../../../src/server/evidence/evidence-services.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { sha256Hex } from '../../../src/core/chain.js';
+import type { DerivedFileSource } from '../../../src/server/evidence/evidence-files.js';
+import { createEvidenceServices, type EvidenceServices } from '../../../src/server/evidence/evidence-services.js';
+import { packageLayout } from '../../helpers/package-layout.js';
+import { staffLogin } from '../../helpers/staff.js';
 import { verifyPackage } from '../../../src/server/evidence/package/verify-package.js';
 import { PACKAGE_TRAILER_BYTES, type PackageIndex } from '../../../src/protocol/evidence-package.js';
 import { silent } from '../../helpers/vault-fixture.js';
@@ -25,6 +30,7 @@ let original: Buffer;
 let index: PackageIndex;
 let publicKey: KeyObject;
 let sessionId: string;
+const execFileAsync = promisify(execFile);
 
 beforeAll(async () => {
   stack = await startStack({ segmentSeconds: 2 });
@@ -32,7 +38,17 @@ beforeAll(async () => {
   await waitFor(async () => ((await stack.booth.state()).session?.segmentsAcknowledged ?? 0) >= 2, 30_000, 'two acknowledged segments');
   await stack.booth.handle({ type: 'stopSession' });
   await waitFor(async () => (await stack.booth.state()).session?.phase === 'archived', 60_000, 'the session to be archived');
-  evidence = openEvidence(stack.server.archive, stack.server.ffmpeg, silent);
+  // A derived file as the finalize step would add it (the audio track, cut out with FFmpeg).
+  const archive = stack.server.archive;
+  const row = await archive.db.selectFrom('archives').select('mp4_key').where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+  const audioDir = await mkdtemp(join(tmpdir(), 'dualrec-derived-'));
+  await execFileAsync(stack.server.ffmpeg.ffmpeg, ['-v', 'error', '-i', archive.store.localPath(row.mp4_key)!, '-vn', '-c:a', 'copy', join(audioDir, 'audio.m4a')]);
+  const audioKey = `archive/${sessionId}/derived/audio.m4a`;
+  await archive.store.putFile(audioKey, join(audioDir, 'audio.m4a'));
+  const audio = await archive.store.get(audioKey);
+  await rm(audioDir, { recursive: true, force: true });
+  const derived: DerivedFileSource = async (id) => (id === sessionId ? [{ kind: 'audio', key: audioKey, sha256: sha256Hex(audio), bytes: audio.length, mediaType: 'audio/mp4' }] : []);
+  evidence = createEvidenceServices({ db: archive.db, store: archive.store, keys: archive.keys, ff: stack.server.ffmpeg, log: silent, derived });
   publicKey = createPublicKey({ key: stack.server.archive.keys.signingPublicKeyDer, format: 'der', type: 'spki' });
   dir = await mkdtemp(join(tmpdir(), 'dualrec-package-'));
   pkgPath = join(dir, 'evidence.tar');
@@ -49,19 +65,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** Where each member's header and content lie in the tar (walking the 512-byte headers). */
-function layout(buf: Buffer): Array<{ name: string; header: number; start: number; size: number }> {
-  const out: Array<{ name: string; header: number; start: number; size: number }> = [];
-  let off = 0;
-  while (off + 512 <= buf.length - PACKAGE_TRAILER_BYTES) {
-    const h = new Header(buf, off);
-    if (h.nullBlock || !h.path) break;
-    out.push({ name: h.path, header: off, start: off + 512, size: h.size ?? 0 });
-    off += 512 + Math.ceil((h.size ?? 0) / 512) * 512;
-  }
-  return out;
-}
-
 describe('evidence package', () => {
   it('verifies with only the archive public key, and holds every part of the evidence', async () => {
     const r = await verifyPackage(pkgPath, publicKey);
@@ -70,7 +73,7 @@ describe('evidence package', () => {
     expect(r.sessionId).toBe(sessionId);
     expect(r.checks.map((c) => c.name)).toEqual(['package signature', 'container', 'index signature', 'members', 'manifest signature', 'chain', 'segments', 'recording', 'audit excerpt', 'archive verification']);
     const names = index.members.map((m) => m.name);
-    expect(names).toEqual(expect.arrayContaining(['readme.txt', 'session/manifest.json', 'session/manifest.sig', 'session/booth-public-key.pem', 'session/record.json', 'chain/segments.json', 'recording/recording.mp4', 'recording/segments/000000.ts', 'audit/excerpt.json', 'report/verification.json']));
+    expect(names).toEqual(expect.arrayContaining(['readme.txt', 'session/manifest.json', 'session/manifest.sig', 'session/booth-public-key.pem', 'session/record.json', 'chain/segments.json', 'recording/recording.mp4', 'recording/segments/000000.ts', 'recording/derived/audio.m4a', 'audit/excerpt.json', 'report/verification.json']));
     const rows = await stack.server.archive.db.selectFrom('archives').select('mp4_sha256').where('session_id', '=', sessionId).executeTakeFirstOrThrow();
     expect(index.members.find((m) => m.name === 'recording/recording.mp4')!.sha256).toBe(rows.mp4_sha256);
     // The export is in the audit log, and the excerpt in the package carries it.
@@ -87,7 +90,7 @@ describe('evidence package', () => {
   });
 
   it('fails for any single flipped byte, naming what broke', async () => {
-    const parts = layout(original);
+    const parts = packageLayout(original);
     expect(parts.map((p) => p.name)).toEqual([...index.members.map((m) => m.name), 'dualrec/index.json', 'dualrec/index.sig']);
     const positions: Array<{ at: number; what: string; expect: RegExp }> = [];
     const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -116,6 +119,24 @@ describe('evidence package', () => {
     }
     expect(failures).toEqual([]);
     expect(positions.length).toBeGreaterThan(60);
+  });
+
+  it('is exported over HTTP by a supervisor, streamed, audited with their id, and verifies', async () => {
+    const sup = await staffLogin(stack.server, { roles: ['supervisor'], branches: '*' });
+    const res = await stack.server.http.inject({ method: 'POST', url: `/api/v1/archive/sessions/${sessionId}/export`, headers: sup.headers, payload: { segments: false } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/x-tar');
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="${sessionId}.evidence.tar"`);
+    const file = join(dir, 'http.tar');
+    await writeFile(file, res.rawPayload);
+    const r = await verifyPackage(file, publicKey);
+    expect(r.problems).toEqual([]);
+    expect(r.packageId).toBe(res.headers['x-dualrec-package-id']);
+    expect(r.checks.find((c) => c.name === 'segments')!.detail).toBe('decrypted segments are not included');
+    const entry = (await stack.server.evidence.audit.list({ limit: 100, target: `session:${sessionId}` })).find((e) => e.details.packageId === r.packageId)!;
+    expect(entry).toMatchObject({ action: 'evidence.export', actor: `staff:${sup.principal.staffId}`, details: { segments: false } });
+    const reviewerElsewhere = await staffLogin(stack.server, { roles: ['reviewer'], branches: ['br-x'] });
+    expect((await stack.server.http.inject({ method: 'POST', url: `/api/v1/archive/sessions/${sessionId}/export`, headers: reviewerElsewhere.headers })).statusCode).toBe(403);
   });
 
   it('fails when a member is missing or one is added, and for a truncated file', async () => {
