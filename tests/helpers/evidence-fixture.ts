@@ -43,9 +43,14 @@ export interface EvidenceFixture {
 
 export const actorOf = (audit: string, scope: AdminActor['scope'] = '*'): AdminActor => ({ audit, createdBy: audit, staffId: null, scope, name: audit });
 
-export async function openEvidenceFixture(opts: { derived?: DerivedFileSource } = {}): Promise<EvidenceFixture> {
+/** Opens a migrated server database for the fixture; SQLite in the fixture's folder by default. */
+export type OpenTestDb = (dir: string) => Promise<Kysely<ServerDb>>;
+
+export const sqliteTestDb: OpenTestDb = (dir) => openSqlite<ServerDb>(join(dir, 'server.sqlite'), serverMigrations('sqlite'));
+
+export async function openEvidenceFixture(opts: { derived?: DerivedFileSource; openDb?: OpenTestDb } = {}): Promise<EvidenceFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dualrec-evidence-'));
-  const db = await openSqlite<ServerDb>(join(dir, 'server.sqlite'), serverMigrations('sqlite'));
+  const db = await (opts.openDb ?? sqliteTestDb)(dir);
   const store = new FsBlobStore(join(dir, 'store'));
   const warnings: Array<Record<string, unknown>> = [];
   const sink = new Writable({
