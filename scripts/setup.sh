@@ -3,7 +3,8 @@
 #  - apt: ffmpeg (with ffprobe), chromium (kiosk window, e2e tests), xvfb (screen-capture tests),
 #    fonts-dejavu-core (burned-in text), fonts-noto-cjk (the kiosk's Chinese text), postgresql (its
 #    binaries in /usr/lib/postgresql/<ver>/bin: the tests start throwaway clusters with them; the
-#    package's own cluster service is not used); only the missing ones, with sudo when not root;
+#    package's own cluster service is not used), openssl (the evidence e2e test checks a package
+#    by hand as its readme says); only the missing ones, with sudo when not root;
 #  - Node.js >= 22.12: if the node on PATH is older, the `node` package from the npm registry is
 #    installed into ~/.cache/dualrec/node22 (scripts/with-node puts it first on PATH);
 #  - npm ci (exact versions from package-lock.json).
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 NODE_VERSION=22.23.3
 NODE_DIR="${DUALREC_NODE_DIR:-$HOME/.cache/dualrec/node22}"
-APT_PACKAGES=(ffmpeg chromium xvfb fonts-dejavu-core fonts-noto-cjk postgresql)
+APT_PACKAGES=(ffmpeg chromium xvfb fonts-dejavu-core fonts-noto-cjk postgresql openssl)
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 

@@ -9,7 +9,7 @@ import { serverMigrations } from './db/migrations/index.js';
 import { FileKeyProvider } from './keys/file-key-provider.js';
 import type { KeyProvider } from './keys/key-provider.js';
 import type { BlobStore } from './storage/blob-store.js';
-import { FsBlobStore } from './storage/fs-blob-store.js';
+import { openBlobStore } from './storage/open-blob-store.js';
 
 /** The server's persistent parts: database, evidence store, archive key. */
 export interface ArchiveStore {
@@ -29,14 +29,15 @@ export interface OpenArchiveStoreOptions {
 }
 
 /**
- * Opens the data folder: the database (`server.sqlite` there, or PostgreSQL), `store/` (write-once
- * evidence), `keys/archive-rsa.pem`.
+ * Opens the data folder: the database (`server.sqlite` there, or PostgreSQL), the write-once
+ * evidence store (`store/`, or S3 when DUALREC_S3_BUCKET is set), `keys/archive-rsa.pem` and
+ * `keys/archive-ed25519.pem`.
  */
 export async function openArchiveStore(dataDir: string, opts: OpenArchiveStoreOptions): Promise<ArchiveStore> {
   if (opts.create) makePrivate(dataDir, opts.log);
   const keys = FileKeyProvider.open(dataDir, opts);
   const db = await openServerDb(dataDir, opts.database ?? databaseFromEnv() ?? { kind: 'sqlite' }, opts.log ?? createLogger('db', process.env.DUALREC_LOG_LEVEL ?? 'warn'));
-  const store = new FsBlobStore(join(dataDir, 'store'));
+  const store = openBlobStore(dataDir);
   let closed = false;
   return {
     dataDir,
@@ -46,6 +47,7 @@ export async function openArchiveStore(dataDir: string, opts: OpenArchiveStoreOp
     async close() {
       if (closed) return;
       closed = true;
+      store.close?.();
       await db.destroy();
     },
   };

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, IntegrityError, NotFoundError, ValidationError } from '../../src/core/errors.js';
 import { S3BlobStore } from '../../src/server/storage/s3-blob-store.js';
 import { S3StoreConfig, s3ConfigFromEnv } from '../../src/server/storage/s3-config.js';
+import { FsBlobStore } from '../../src/server/storage/fs-blob-store.js';
+import { openBlobStore } from '../../src/server/storage/open-blob-store.js';
 
 interface Recorded {
   method: string;
@@ -203,5 +205,18 @@ describe('S3 store settings', () => {
     expect(() => s3ConfigFromEnv({ DUALREC_S3_BUCKET: 'evidence', DUALREC_S3_PREFIX: '../' })).toThrow(/prefix/);
     // Credentials are not settings: a config object carrying them is refused.
     expect(S3StoreConfig.safeParse({ bucket: 'evidence', secretAccessKey: 'x' }).success).toBe(false);
+  });
+});
+
+describe('choosing the evidence store', () => {
+  it('uses S3 when DUALREC_S3_BUCKET is set, else the data folder', () => {
+    const s3 = openBlobStore('/data', { DUALREC_S3_BUCKET: 'evidence', DUALREC_S3_ENDPOINT: 'http://127.0.0.1:9000', DUALREC_S3_FORCE_PATH_STYLE: 'true' });
+    expect(s3).toBeInstanceOf(S3BlobStore);
+    expect((s3 as S3BlobStore).config).toMatchObject({ bucket: 'evidence', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
+    expect(s3.localPath('a.bin')).toBeNull();
+    s3.close?.();
+    const fs = openBlobStore('/data', {});
+    expect(fs).toBeInstanceOf(FsBlobStore);
+    expect(fs.localPath('a.bin')).toBe('/data/store/a.bin');
   });
 });

@@ -39,6 +39,8 @@ export interface BlobStore {
    * object that is already gone is a no-op.
    */
   removeExpired(key: string): Promise<void>;
+  /** Releases connections (remote stores); safe to call twice. */
+  close?(): void;
 }
 
 export interface BlobProtection {

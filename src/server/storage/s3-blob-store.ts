@@ -58,6 +58,10 @@ export class S3BlobStore implements BlobStore {
       });
   }
 
+  close(): void {
+    this.client.destroy();
+  }
+
   private objectKey(key: string): string {
     return `${this.config.prefix}${checkKey(key)}`;
   }
