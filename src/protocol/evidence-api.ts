@@ -122,4 +122,8 @@ export const AuditVerifyQuery = z.strictObject({
   fromSeq: IntParam('fromSeq', 1, Number.MAX_SAFE_INTEGER).optional(),
   toSeq: IntParam('toSeq', 1, Number.MAX_SAFE_INTEGER).optional(),
 });
-export { AuditVerifyResult };
+/** The chain check plus the archive's signed checkpoints of it. */
+export const AuditVerifyResponse = AuditVerifyResult.extend({
+  checkpoints: z.strictObject({ checked: z.number().int().min(0), broken: z.strictObject({ seq: z.number().int(), reason: z.string() }).nullable() }),
+});
+export type AuditVerifyResponse = z.infer<typeof AuditVerifyResponse>;

@@ -19,6 +19,8 @@ import type { PeriodicTask } from '../platform/periodic.js';
 
 /** How often archived sessions are checked for missing retention records, protection and hold flags. */
 const RETENTION_SWEEP_MS = 60_000;
+/** How often the audit log's head is signed with the archive key (a no-op when nothing was appended). */
+const AUDIT_CHECKPOINT_MS = 3_600_000;
 
 /**
  * The audit log of a data folder: the one place the server and the `dualrec` admin commands get it.
@@ -43,7 +45,7 @@ export class Server {
     readonly audit: AuditLog,
     readonly catalogue: CatalogueServices,
     readonly evidence: EvidenceServices,
-    private readonly sweep: PeriodicTask<unknown>,
+    private readonly background: ReadonlyArray<PeriodicTask<unknown>>,
     private readonly worker: ArchiveWorker,
     private readonly app: FastifyInstance,
     private readonly log: Logger,
@@ -74,9 +76,9 @@ export class Server {
         log,
       });
       await worker.start();
-      const sweep = evidence.startSweep(RETENTION_SWEEP_MS);
+      const background = [evidence.startSweep(RETENTION_SWEEP_MS), evidence.startCheckpoints(AUDIT_CHECKPOINT_MS)];
       log.info({ dataDir: config.dataDir, database: config.database.kind, archiveKeyId: archive.keys.keyId, archiveSigningKeyId: archive.keys.signingKeyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
-      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, evidence, sweep, worker, app, log);
+      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, evidence, background, worker, app, log);
     } catch (err) {
       await archive.close();
       throw err;
@@ -107,7 +109,7 @@ export class Server {
     if (this.closed) return;
     this.closed = true;
     await this.app.close();
-    await this.sweep.close();
+    for (const task of this.background) await task.close();
     await this.worker.close();
     await this.archive.close();
   }

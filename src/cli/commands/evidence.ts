@@ -9,6 +9,7 @@ import { createLogger } from '../../platform/log.js';
 import { SessionId } from '../../protocol/ids.js';
 import { openArchiveStore } from '../../server/archive-store.js';
 import { CLI_ACTOR } from '../../server/auth/admin-actor.js';
+import { verifyCheckpoints } from '../../server/audit/audit-checkpoint.js';
 import { openEvidence } from '../../server/evidence/evidence-services.js';
 
 const SeqOption = z.string().regex(/^[1-9][0-9]{0,15}$/, 'must be a whole number >= 1').transform(Number);
@@ -36,7 +37,7 @@ export function evidenceCommand(setExit: (code: number) => void): Command {
 
   cmd
     .command('audit-verify')
-    .description('check the hash chain of the audit log (or a range); exit 1 naming the first broken entry')
+    .description("check the hash chain of the audit log (or a range) and the archive's signed checkpoints of it; exit 1 naming the first broken entry")
     .option('--data <dir>', 'server data folder', './data')
     .option('--from <seq>', 'first entry to check')
     .option('--to <seq>', 'last entry to check')
@@ -47,9 +48,12 @@ export function evidenceCommand(setExit: (code: number) => void): Command {
       try {
         const evidence = openEvidence(archive, await resolveFfmpeg(null), createLogger('audit', 'warn'));
         const r = await evidence.audit.verify({ fromSeq, toSeq });
-        await evidence.audit.append({ actor: CLI_ACTOR.audit, action: 'audit.verify', target: 'audit', branchId: null, details: { ok: r.ok, fromSeq: r.fromSeq, toSeq: r.toSeq, firstBroken: r.firstBroken } });
+        const signingKey = createPublicKey({ key: archive.keys.signingPublicKeyDer, format: 'der', type: 'spki' });
+        const cps = await verifyCheckpoints(evidence.audit, signingKey);
+        await evidence.audit.append({ actor: CLI_ACTOR.audit, action: 'audit.verify', target: 'audit', branchId: null, details: { ok: r.ok, fromSeq: r.fromSeq, toSeq: r.toSeq, firstBroken: r.firstBroken, checkpoints: cps.checked, checkpointBroken: cps.broken } });
         console.log(r.ok ? `audit log VERIFIED: entries ${r.fromSeq ?? '-'}..${r.toSeq ?? '-'} (${r.checked}) chain unbroken` : `audit log FAILED at entry ${r.firstBroken!.seq}: ${r.firstBroken!.reason}`);
-        setExit(r.ok ? 0 : 1);
+        console.log(cps.broken ? `audit checkpoints FAILED: ${cps.broken.reason}` : `audit checkpoints VERIFIED: ${cps.checked} signed by the archive key`);
+        setExit(r.ok && !cps.broken ? 0 : 1);
       } finally {
         await archive.close();
       }

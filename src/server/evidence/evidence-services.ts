@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
 import type { Logger } from '../../platform/log.js';
 import { PeriodicTask } from '../../platform/periodic.js';
+import { signAuditHead } from '../audit/audit-checkpoint.js';
 import { DbAuditLog } from '../audit/db-audit-log.js';
 import type { ServerDb } from '../db/schema.js';
 import type { KeyProvider } from '../keys/key-provider.js';
@@ -39,6 +40,8 @@ export interface EvidenceServices {
   prepareExport(actor: AdminActor, sessionId: string, opts?: ExportOptions): Promise<PreparedExport>;
   /** Runs retention.sweep() now and every `everyMs` (close() stops it). */
   startSweep(everyMs: number): PeriodicTask<unknown>;
+  /** Signs the audit log's head with the archive key now and every `everyMs` (audit-checkpoint.ts). */
+  startCheckpoints(everyMs: number): PeriodicTask<unknown>;
 }
 
 export const unknownProducts: RetentionClassResolver = async () => null;
@@ -59,6 +62,11 @@ export function createEvidenceServices(o: EvidenceServicesOptions): EvidenceServ
     prepareExport: (actor, sessionId, opts) => prepareExport(exportDeps, actor, sessionId, opts),
     startSweep(everyMs) {
       const task = new PeriodicTask(() => retention.sweep(), everyMs, (err) => deps.log.error({ err }, 'retention sweep failed'));
+      task.start();
+      return task;
+    },
+    startCheckpoints(everyMs) {
+      const task = new PeriodicTask(() => signAuditHead(audit, o.keys), everyMs, (err) => deps.log.error({ err }, 'audit checkpoint failed'));
       task.start();
       return task;
     },

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { createPublicKey } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { parseOrThrow } from '../../core/validate.js';
 import {
@@ -15,11 +16,12 @@ import {
   type ArchiveList,
   type ArchivedSessionDetail,
   type AuditList,
-  type AuditVerifyResult,
+  type AuditVerifyResponse,
   type HoldView,
   type RetentionView,
 } from '../../protocol/evidence-api.js';
 import { API_PREFIX } from '../../protocol/server-api.js';
+import { verifyCheckpoints } from '../audit/audit-checkpoint.js';
 import { staffActor } from '../auth/admin-actor.js';
 import type { StaffGuard } from '../auth/guard.js';
 import { staffRoute } from '../auth/route-config.js';
@@ -104,10 +106,11 @@ export function registerEvidenceRoutes(app: FastifyInstance, deps: { guard: Staf
     return { entries };
   });
 
-  app.get(`${API_PREFIX}/audit/verify`, ADMIN, async (req): Promise<AuditVerifyResult> => {
+  app.get(`${API_PREFIX}/audit/verify`, ADMIN, async (req): Promise<AuditVerifyResponse> => {
     const q = parseOrThrow(AuditVerifyQuery, req.query ?? {}, 'audit verify query');
     const result = await evidence.audit.verify(q);
-    await evidence.audit.append({ actor: `staff:${guard.principal(req).staffId}`, action: 'audit.verify', target: 'audit', branchId: null, details: { ok: result.ok, fromSeq: result.fromSeq, toSeq: result.toSeq, firstBroken: result.firstBroken } });
-    return result;
+    const checkpoints = await verifyCheckpoints(evidence.audit, createPublicKey({ key: evidence.exportDeps.keys.signingPublicKeyDer, format: 'der', type: 'spki' }));
+    await evidence.audit.append({ actor: `staff:${guard.principal(req).staffId}`, action: 'audit.verify', target: 'audit', branchId: null, details: { ok: result.ok, fromSeq: result.fromSeq, toSeq: result.toSeq, firstBroken: result.firstBroken, checkpoints: checkpoints.checked, checkpointBroken: checkpoints.broken } });
+    return { ...result, checkpoints };
   });
 }
