@@ -57,7 +57,7 @@ export function verifyCommand(setExit: (code: number) => void): Command {
         setExit(report.ok ? 0 : 1);
         return;
       }
-      const sessionId = parseOrThrow(SessionId, target, 'session id (or give --archive-public-key to verify a package file)');
+      const sessionId = parseOrThrow(SessionId, target, 'session id');
       const archive = await openArchiveStore(resolve(o.data), { create: false });
       try {
         const report = await verifyArchivedSession(archive, await resolveFfmpeg(null), sessionId);
