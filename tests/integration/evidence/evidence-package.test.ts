@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../../src/server/auth/admin-actor.js';
@@ -137,6 +138,15 @@ describe('evidence package', () => {
     expect(entry).toMatchObject({ action: 'evidence.export', actor: `staff:${sup.principal.staffId}`, details: { segments: false } });
     const reviewerElsewhere = await staffLogin(stack.server, { roles: ['reviewer'], branches: ['br-x'] });
     expect((await stack.server.http.inject({ method: 'POST', url: `/api/v1/archive/sessions/${sessionId}/export`, headers: reviewerElsewhere.headers })).statusCode).toBe(403);
+  });
+
+  it('records an export that could not be written', async () => {
+    const prepared = await evidence.prepareExport(CLI_ACTOR, sessionId);
+    const out = new PassThrough();
+    out.destroy();
+    await expect(prepared.write(out)).rejects.toThrow(/the package output was closed/);
+    const entries = await evidence.audit.list({ limit: 1000, target: `session:${sessionId}` });
+    expect(entries.filter((e) => e.details.packageId === prepared.packageId).map((e) => e.action)).toEqual(['evidence.export', 'evidence.export_failed']);
   });
 
   it('fails when a member is missing or one is added, and for a truncated file', async () => {

@@ -71,30 +71,39 @@ export async function prepareExport(deps: ExportDeps, actor: AdminActor, session
     packageId,
     fileName: `${sessionId}.evidence.tar`,
     async write(out) {
-      const report = await verifyArchivedSession(deps, deps.ff, sessionId);
-      const excerpt = await buildAuditExcerpt(deps.db, `session:${sessionId}`, deps.excerptMaxGap);
-      const w = new PackageWriter(out, createdAt);
-      await w.addBuffer('readme.txt', 'readme', Buffer.from(packageReadme(sessionId, packageId)));
-      await w.addBuffer('session/manifest.json', 'manifest', Buffer.from(canonicalJson(manifest)));
-      await w.addBuffer('session/manifest.sig', 'manifest-signature', Buffer.from(row.signature!, 'base64'));
-      const boothKey = createPublicKey({ key: Buffer.from(row.public_key, 'base64'), format: 'der', type: 'spki' });
-      await w.addBuffer('session/booth-public-key.pem', 'booth-public-key', Buffer.from(boothKey.export({ format: 'pem', type: 'spki' })));
-      await w.addBuffer('session/record.json', 'archive-record', await deps.store.get(s.recordKey));
-      await w.addBuffer('chain/segments.json', 'chain', Buffer.from(`${canonicalJson(await chainFile(deps, manifest))}\n`));
-      const recordingSha = await w.addStream('recording/recording.mp4', 'recording', await deps.store.size(s.mp4Key), await deps.store.stream(s.mp4Key));
-      if (recordingSha !== s.mp4Sha256) deps.log.warn({ sessionId, recordingSha, recorded: s.mp4Sha256 }, 'exported recording differs from its archive record; the package will not verify');
-      // Decrypted segments only when the server could decrypt and check every one of them.
-      if (opts.segments !== false && report.ok) await addPlaintextSegments(deps, w, manifest);
-      for (const f of files.filter((x) => x.kind === 'derived')) {
-        await w.addStream(`recording/derived/${f.name}`, 'derived', await deps.store.size(f.key), await deps.store.stream(f.key));
+      try {
+        return await writePackage(out);
+      } catch (err) {
+        await deps.audit.append({ actor: actor.audit, action: 'evidence.export_failed', target: `session:${sessionId}`, branchId: retention.branch_id, details: { packageId, error: (err as Error).message.slice(0, 500) } });
+        throw err;
       }
-      await w.addBuffer('audit/excerpt.json', 'audit-excerpt', Buffer.from(`${canonicalJson(excerpt)}\n`));
-      // Without the server's local path.
-      const recording = { durationSec: report.recording.durationSec, mediaDurationSec: report.recording.mediaDurationSec };
-      await w.addBuffer('report/verification.json', 'verification-report', Buffer.from(`${canonicalJson({ ...report, recording, verifiedAt: new Date().toISOString() })}\n`));
-      return w.finish({ packageId, sessionId, createdAt: createdAt.toISOString(), createdBy: actor.audit, archiveSigningKeyId: deps.keys.signingKeyId }, (d) => deps.keys.sign(d));
     },
   };
+
+  async function writePackage(out: Writable): Promise<PackageIndex> {
+    const report = await verifyArchivedSession(deps, deps.ff, sessionId);
+    const excerpt = await buildAuditExcerpt(deps.db, `session:${sessionId}`, deps.excerptMaxGap);
+    const w = new PackageWriter(out, createdAt);
+    await w.addBuffer('readme.txt', 'readme', Buffer.from(packageReadme(sessionId, packageId)));
+    await w.addBuffer('session/manifest.json', 'manifest', Buffer.from(canonicalJson(manifest)));
+    await w.addBuffer('session/manifest.sig', 'manifest-signature', Buffer.from(row.signature!, 'base64'));
+    const boothKey = createPublicKey({ key: Buffer.from(row.public_key, 'base64'), format: 'der', type: 'spki' });
+    await w.addBuffer('session/booth-public-key.pem', 'booth-public-key', Buffer.from(boothKey.export({ format: 'pem', type: 'spki' })));
+    await w.addBuffer('session/record.json', 'archive-record', await deps.store.get(s.recordKey));
+    await w.addBuffer('chain/segments.json', 'chain', Buffer.from(`${canonicalJson(await chainFile(deps, manifest))}\n`));
+    const recordingSha = await w.addStream('recording/recording.mp4', 'recording', await deps.store.size(s.mp4Key), await deps.store.stream(s.mp4Key));
+    if (recordingSha !== s.mp4Sha256) deps.log.warn({ sessionId, recordingSha, recorded: s.mp4Sha256 }, 'exported recording differs from its archive record; the package will not verify');
+    // Decrypted segments only when the server could decrypt and check every one of them.
+    if (opts.segments !== false && report.ok) await addPlaintextSegments(deps, w, manifest);
+    for (const f of files.filter((x) => x.kind === 'derived')) {
+      await w.addStream(`recording/derived/${f.name}`, 'derived', await deps.store.size(f.key), await deps.store.stream(f.key));
+    }
+    await w.addBuffer('audit/excerpt.json', 'audit-excerpt', Buffer.from(`${canonicalJson(excerpt)}\n`));
+    // Without the server's local path.
+    const recording = { durationSec: report.recording.durationSec, mediaDurationSec: report.recording.mediaDurationSec };
+    await w.addBuffer('report/verification.json', 'verification-report', Buffer.from(`${canonicalJson({ ...report, recording, verifiedAt: new Date().toISOString() })}\n`));
+    return w.finish({ packageId, sessionId, createdAt: createdAt.toISOString(), createdBy: actor.audit, archiveSigningKeyId: deps.keys.signingKeyId }, (d) => deps.keys.sign(d));
+  }
 }
 
 async function chainFile(deps: ExportDeps, manifest: SessionManifest): Promise<ChainFile> {
