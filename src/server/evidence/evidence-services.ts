@@ -13,7 +13,7 @@ import { EvidenceReader } from './evidence-reader.js';
 import { LegalHolds } from './legal-holds.js';
 import type { AdminActor } from '../auth/admin-actor.js';
 import { prepareExport, type ExportDeps, type ExportOptions, type PreparedExport } from './package/export-package.js';
-import { RetentionService, type EvidenceDeps, type RetentionClassResolver } from './retention.js';
+import { catalogueRetentionClass, RetentionService, type EvidenceDeps, type RetentionClassResolver } from './retention.js';
 
 export interface EvidenceServicesOptions {
   db: Kysely<ServerDb>;
@@ -21,7 +21,7 @@ export interface EvidenceServicesOptions {
   keys: KeyProvider;
   ff: FfmpegInfo;
   log: Logger;
-  /** The product's retention class (the catalogue); unknown products get banking-wm with a warning. */
+  /** The product's retention class (default: the catalogue's products table); unknown products get banking-wm with a warning. */
   resolveClass?: RetentionClassResolver;
   /** The finalize step's derived files of a session (table derived_files); none by default. */
   derived?: DerivedFileSource;
@@ -44,12 +44,10 @@ export interface EvidenceServices {
   startCheckpoints(everyMs: number): PeriodicTask<unknown>;
 }
 
-export const unknownProducts: RetentionClassResolver = async () => null;
-
 export function createEvidenceServices(o: EvidenceServicesOptions): EvidenceServices {
   const audit = o.audit ?? new DbAuditLog(o.db, { log: o.log.child({ part: 'audit' }) });
   const deps: EvidenceDeps = { db: o.db, store: o.store, audit, derived: o.derived ?? noDerivedFiles, log: o.log.child({ part: 'evidence' }) };
-  const retention = new RetentionService(deps, o.resolveClass ?? unknownProducts);
+  const retention = new RetentionService(deps, o.resolveClass ?? catalogueRetentionClass(o.db));
   const holds = new LegalHolds(deps, retention);
   const exportDeps: ExportDeps = { ...deps, keys: o.keys, ff: o.ff, retention };
   return {
@@ -75,9 +73,8 @@ export function createEvidenceServices(o: EvidenceServicesOptions): EvidenceServ
 
 /**
  * The evidence services of an opened data folder: the ONE place the server and the `dualrec`
- * commands build them, so both use the same retention classes and derived files.
- * TODO(integrator): pass `resolveClass` (the catalogue: product -> retention class) and
- * `derived` (the finalize step's derived_files rows) here once those are merged.
+ * commands build them, so both use the same retention classes (the catalogue's) and derived files.
+ * TODO(integrator): pass `derived` (the finalize step's derived_files rows) here once merged.
  */
 export function openEvidence(archive: { db: Kysely<ServerDb>; store: BlobStore; keys: KeyProvider }, ff: FfmpegInfo, log: Logger, audit?: DbAuditLog): EvidenceServices {
   return createEvidenceServices({ db: archive.db, store: archive.store, keys: archive.keys, ff, log, audit });

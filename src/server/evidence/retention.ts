@@ -13,6 +13,15 @@ import { listEvidenceFiles, readArchivedSession, type DerivedFileSource } from '
 /** The retention class of a product, or null when the catalogue does not know it. */
 export type RetentionClassResolver = (productId: string) => Promise<RetentionClass | null>;
 
+/** The retention class the catalogue gives a product (table products, migration 0004). */
+export function catalogueRetentionClass(db: Kysely<ServerDb>): RetentionClassResolver {
+  return async (productId) => {
+    const row = await db.selectFrom('products').select('retention_class').where('product_id', '=', productId).executeTakeFirst();
+    const parsed = RetentionClass.safeParse(row?.retention_class);
+    return parsed.success ? parsed.data : null;
+  };
+}
+
 /** Used when the product is unknown (with a warning in the log and in the audit entry). */
 export const DEFAULT_RETENTION_CLASS: RetentionClass = 'banking-wm';
 

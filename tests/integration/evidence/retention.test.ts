@@ -10,7 +10,7 @@ import type { ServerDb } from '../../../src/server/db/schema.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../../src/core/errors.js';
 import { listEvidenceFiles, readArchivedSession } from '../../../src/server/evidence/evidence-files.js';
-import { retainUntilFor } from '../../../src/server/evidence/retention.js';
+import { catalogueRetentionClass, retainUntilFor } from '../../../src/server/evidence/retention.js';
 import { actorOf, openEvidenceFixture, sqliteTestDb, type EvidenceFixture, type OpenTestDb } from '../../helpers/evidence-fixture.js';
 
 let pg: TestPostgres;
@@ -70,6 +70,14 @@ for (const [backend, openDb] of [
         expect(r).toMatchObject({ retention_class: 'banking-wm', retain_until: '2029-03-01T12:00:00.000Z' });
         expect(fx.warnings).toEqual([expect.objectContaining({ level: 40, sessionId: id, productId: 'mystery', retentionClass: 'banking-wm', msg: 'product has no known retention class; using the default' })]);
         expect((await fx.audit.list({ limit: 5, target: `session:${id}` }))[0]!.details).toMatchObject({ classSource: 'default', retentionClass: 'banking-wm' });
+      });
+
+      it("takes the class from the catalogue's products table", async () => {
+        const now = new Date().toISOString();
+        await fx.db.insertInto('products').values({ product_id: 'ins-life', name_zh: '寿险', name_en: 'Life', retention_class: 'insurance-10y', status: 'active', created_at: now, created_by: 'system', updated_at: now }).execute();
+        const fromCatalogue = catalogueRetentionClass(fx.db);
+        expect(await fromCatalogue('ins-life')).toBe('insurance-10y');
+        expect(await fromCatalogue('unknown')).toBeNull();
       });
 
       it('adds calendar years in UTC for every class', () => {
