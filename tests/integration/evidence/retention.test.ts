@@ -2,26 +2,15 @@
 // PostgreSQL (a throwaway cluster or DUALREC_TEST_PG_URL), a real write-once filesystem store and
 // the hash-chained audit log.
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../../src/platform/db.js';
-import { createLogger } from '../../../src/platform/log.js';
-import { serverMigrations } from '../../../src/server/db/migrations/index.js';
-import type { ServerDb } from '../../../src/server/db/schema.js';
-import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { usePostgresServerDb } from '../../helpers/postgres-db.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../../src/core/errors.js';
 import { listEvidenceFiles, readArchivedSession } from '../../../src/server/evidence/evidence-files.js';
 import { catalogueRetentionClass, retainUntilFor } from '../../../src/server/evidence/retention.js';
 import { actorOf, openEvidenceFixture, sqliteTestDb, type EvidenceFixture, type OpenTestDb } from '../../helpers/evidence-fixture.js';
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-});
-const log = createLogger('test', 'silent');
-const postgresTestDb: OpenTestDb = async () => openPostgres<ServerDb>({ url: (await pg.createDatabase()).url, poolSize: 5, log }, serverMigrations('postgres'));
+const freshPostgres = usePostgresServerDb();
+const postgresTestDb: OpenTestDb = async () => (await freshPostgres()).db;
 
 let fx: EvidenceFixture;
 
