@@ -5,7 +5,7 @@ import { resolveFfmpeg, type FfmpegInfo } from '../platform/ffmpeg.js';
 import { createLogger, type Logger } from '../platform/log.js';
 import { ArchiveWorker } from './archive/archive-worker.js';
 import type { AuditLog } from './audit/audit-log.js';
-import { MemoryAuditLog } from './audit/memory-audit-log.js';
+import { DbAuditLog } from './audit/db-audit-log.js';
 import { createAuthServices, type AuthServices } from './auth/auth-services.js';
 import { createCatalogueServices, type CatalogueServices } from './catalogue/catalogue-services.js';
 import { Archiver } from './archive/archiver.js';
@@ -24,11 +24,10 @@ const AUDIT_CHECKPOINT_MS = 3_600_000;
 
 /**
  * The audit log of a data folder: the one place the server and the `dualrec` admin commands get it.
- * TODO(integrator): return the database-backed, hash-chained AuditLog (evidence helper) on `archive.db`;
- * MemoryAuditLog keeps entries only in this process.
+ * Database-backed and hash-chained, so entries from every instance and CLI land in one chain.
  */
-export function openAuditLog(_archive: ArchiveStore): AuditLog {
-  return new MemoryAuditLog();
+export function openAuditLog(archive: ArchiveStore): DbAuditLog {
+  return new DbAuditLog(archive.db);
 }
 
 /** The central server composition root: archive store, ingest, archive worker, HTTP. */
@@ -62,7 +61,7 @@ export class Server {
       const audit = openAuditLog(archive);
       const auth = await createAuthServices(archive.db, audit, config, log.child({ part: 'auth' }));
       const catalogue = await createCatalogueServices(archive, ffmpeg, audit, log);
-      const evidence = openEvidence(archive, ffmpeg, log);
+      const evidence = openEvidence(archive, ffmpeg, log, audit);
       const app = await buildApp({
         db: archive.db,
         ingest,

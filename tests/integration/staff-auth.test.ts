@@ -12,7 +12,7 @@ import { main } from '../../src/cli/main.js';
 import { createHttpApp } from '../../src/platform/http.js';
 import { createLogger } from '../../src/platform/log.js';
 import type { AccessTokenResponse, EnrollmentCodeResponse, StaffList, StaffView } from '../../src/protocol/staff-api.js';
-import type { MemoryAuditLog } from '../../src/server/audit/memory-audit-log.js';
+import { auditByAction } from '../helpers/audit.js';
 import { AccessTokens } from '../../src/server/auth/access-tokens.js';
 import { installRouteAuth } from '../../src/server/auth/route-auth.js';
 import { SigningKeys } from '../../src/server/auth/signing-keys.js';
@@ -22,7 +22,7 @@ import { ensureBranches, staffLogin, TEST_PASSWORD } from '../helpers/staff.js';
 
 let dir: string;
 let server: Server;
-const audit = () => server.audit as MemoryAuditLog;
+const audit = () => ({ byAction: (action: string) => auditByAction(server.audit, action) });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dualrec-staff-'));
@@ -44,14 +44,14 @@ describe('login, refresh, logout', () => {
     const me = await inject('GET', '/auth/me', { headers: s.headers });
     expect(me.statusCode).toBe(200);
     expect(me.json()).toEqual({ staffId: s.principal.staffId, username: s.username, roles: ['reviewer'], branches: ['br-north'] });
-    expect(audit().byAction('auth.login').some((e) => e.actor === `staff:${s.principal.staffId}`)).toBe(true);
+    expect((await audit().byAction('auth.login')).some((e) => e.actor === `staff:${s.principal.staffId}`)).toBe(true);
 
     const out = await inject('POST', '/auth/logout', { headers: s.headers });
     expect(out.statusCode).toBe(204);
     const again = await inject('GET', '/auth/me', { headers: s.headers });
     expect(again.statusCode).toBe(401);
     expect(again.json().error.code).toBe('auth.revoked');
-    expect(audit().byAction('auth.logout').at(-1)?.target).toBe(`staff:${s.principal.staffId}`);
+    expect((await audit().byAction('auth.logout')).at(-1)?.target).toBe(`staff:${s.principal.staffId}`);
   });
 
   it('refresh gives a new token for the same login, which logout also ends', async () => {
@@ -75,7 +75,7 @@ describe('login, refresh, logout', () => {
     expect(unknown.statusCode).toBe(401);
     expect(bad.json()).toEqual(unknown.json());
     expect(bad.json().error.message).toMatch(/username or password is wrong/);
-    const failed = audit().byAction('auth.login_failed');
+    const failed = (await audit().byAction('auth.login_failed'));
     expect(failed.some((e) => e.target === `staff:${s.principal.staffId}` && e.details?.reason === 'bad_password')).toBe(true);
     expect(failed.some((e) => e.target === 'username:nobody-here' && e.details?.reason === 'unknown_user')).toBe(true);
     expect(JSON.stringify(failed)).not.toContain('wrong password 123');
@@ -110,7 +110,7 @@ describe('accounts, roles and branch scope', () => {
     expect(dis.json<StaffView>().disabled).toBe(true);
     expect((await inject('GET', '/auth/me', { headers: s.headers })).statusCode).toBe(401);
     expect((await inject('POST', '/auth/login', { payload: { username: s.username, password: TEST_PASSWORD } })).statusCode).toBe(401);
-    expect(audit().byAction('staff.disable').at(-1)?.target).toBe(`staff:${s.principal.staffId}`);
+    expect((await audit().byAction('staff.disable')).at(-1)?.target).toBe(`staff:${s.principal.staffId}`);
 
     const self = await inject('PATCH', `/staff/${root.principal.staffId}`, { headers: root.headers, payload: { disabled: true } });
     expect(self.statusCode).toBe(409);
@@ -122,7 +122,7 @@ describe('accounts, roles and branch scope', () => {
     const east = await staffLogin(server, { roles: ['admin'], branches: ['br-east'] });
     const ok = await inject('POST', '/staff', { headers: east.headers, payload: { username: 'east-teller', password: TEST_PASSWORD, roles: ['booth_staff'], branches: ['br-east'] } });
     expect(ok.statusCode).toBe(201);
-    expect(audit().byAction('staff.create').at(-1)).toMatchObject({ actor: `staff:${east.principal.staffId}`, branchId: 'br-east' });
+    expect((await audit().byAction('staff.create')).at(-1)).toMatchObject({ actor: `staff:${east.principal.staffId}`, branchId: 'br-east' });
 
     const west = await inject('POST', '/staff', { headers: east.headers, payload: { username: 'west-teller', password: TEST_PASSWORD, roles: ['booth_staff'], branches: ['br-west'] } });
     expect(west.statusCode).toBe(403);
@@ -142,7 +142,7 @@ describe('accounts, roles and branch scope', () => {
     const code = await inject('POST', '/branches/br-east/enrollment-codes', { headers: east.headers, payload: { ttlHours: 2 } });
     expect(code.statusCode).toBe(201);
     expect(code.json<EnrollmentCodeResponse>().branchId).toBe('br-east');
-    expect(JSON.stringify(audit().byAction('booth.enroll_code'))).not.toContain(code.json<EnrollmentCodeResponse>().code);
+    expect(JSON.stringify((await audit().byAction('booth.enroll_code')))).not.toContain(code.json<EnrollmentCodeResponse>().code);
 
     const br = await inject('POST', '/branches', { headers: east.headers, payload: { branchId: 'br-new', name: 'New' } });
     expect(br.statusCode).toBe(403);
