@@ -46,3 +46,22 @@ it('refuses a damaged or wrong-type signing key by name', async () => {
   await writeFile(FileKeyProvider.signingPath(dir), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
   expect(() => FileKeyProvider.open(dir, { create: false })).toThrow(/archive-ed25519.pem is not an Ed25519 key/);
 });
+
+it('instances starting together on an empty key folder all end up with the same archive keys', async () => {
+  // Separate processes, as several server instances on one shared data folder would be.
+  const { spawn } = await import('node:child_process');
+  const script = `import { FileKeyProvider } from ${JSON.stringify(new URL('../../dist/server/keys/file-key-provider.js', import.meta.url).pathname)};
+const k = FileKeyProvider.open(process.argv[1], { create: true });
+console.log(k.keyId + ' ' + k.signingKeyId);`;
+  const run = () =>
+    new Promise<string>((resolve, reject) => {
+      const p = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.on('error', reject);
+      p.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`key process exited ${code}`))));
+    });
+  const ids = await Promise.all([run(), run(), run(), run()]);
+  expect(new Set(ids).size).toBe(1);
+  expect(FileKeyProvider.open(dir, { create: false }).keyId).toBe(ids[0]!.split(' ')[0]);
+});

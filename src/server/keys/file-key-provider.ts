@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DualrecError, IntegrityError } from '../../core/errors.js';
 import { archiveKeyId } from '../../core/keys.js';
 import type { KeyWrap } from '../../protocol/envelope.js';
-import { writeFileDurableSync, writeFileOnceSync } from '../../platform/fs.js';
+import { writeFileOnceSync } from '../../platform/fs.js';
 import type { KeyProvider } from './key-provider.js';
 
 const RSA_BITS = 3072;
@@ -41,16 +41,14 @@ export class FileKeyProvider implements KeyProvider {
   /** Loads the keys; with `create`, generates the RSA key when none exists. */
   static open(dataDir: string, opts: { create: boolean }): FileKeyProvider {
     const path = FileKeyProvider.path(dataDir);
-    let rsa: KeyObject;
     if (!existsSync(path)) {
       if (!opts.create) throw new DualrecError('archive.no_key', `archive key ${path} does not exist; is ${dataDir} the server's data folder?`);
+      // Write-once: instances starting together on an empty key folder keep the first key written
+      // and all load it, rather than each wrapping sessions to a key of its own.
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: RSA_BITS });
-      writeFileDurableSync(path, Buffer.from(privateKey.export({ format: 'pem', type: 'pkcs8' })), 0o600);
-      rsa = privateKey;
-    } else {
-      rsa = loadKey(path, 'rsa');
+      writeFileOnceSync(path, Buffer.from(privateKey.export({ format: 'pem', type: 'pkcs8' })), 0o600);
     }
-    return new FileKeyProvider(rsa, openSigningKey(FileKeyProvider.signingPath(dataDir)));
+    return new FileKeyProvider(loadKey(path, 'rsa'), openSigningKey(FileKeyProvider.signingPath(dataDir)));
   }
 
   async unwrap(wrap: KeyWrap): Promise<Buffer> {
