@@ -16,6 +16,14 @@ const screenChoice = z
   .refine((s) => s === 'auto' || s === 'x11' || DEVICE_CHOICE_PATTERN.test(s), 'capture.screen must be auto, x11, none, fake or a device id such as x11grab::0.0 (see dualrec doctor)')
   .transform((s) => s as 'auto' | 'x11' | DeviceChoice);
 
+/** A file the fake devices play; it goes into an FFmpeg filter graph, so characters that graph syntax uses are refused. */
+const fakeMediaPath = (field: string) =>
+  z
+    .string()
+    .min(1)
+    .regex(/^[^:'\\,;[\]=]+$/, `${field} must be a file path without : ' \\ , ; [ ] = (it goes into an FFmpeg filter graph)`)
+    .transform((p) => resolve(p));
+
 export const CaptureConfig = z.strictObject({
   /** `fake`: lavfi test pattern + tone (demo, tests). Real devices arrive with the capture engine (issue 3). */
   source: z.literal('fake').default('fake'),
@@ -71,6 +79,10 @@ export const CaptureConfig = z.strictObject({
       cameraSeconds: z.number().min(1).optional(),
       /** `testsrc`: moving pattern + tone; `avsync`: a flash and a beep each second (A/V offset tests). */
       pattern: z.enum(['testsrc', 'avsync']).default('testsrc'),
+      /** A still image the fake camera shows in a loop instead of the pattern (face checks in tests and demos). */
+      cameraImage: fakeMediaPath('capture.fake.cameraImage').optional(),
+      /** An audio file the fake microphone plays in a loop instead of the tone (speech checks in tests and demos). */
+      micAudio: fakeMediaPath('capture.fake.micAudio').optional(),
     })
     .prefault({}),
 });

@@ -59,6 +59,20 @@ function micOptions(m: MicSelection): string[] {
   return ['-sample_rate', String(m.sampleRate ?? 48000), '-channels', String(m.channels ?? 1)];
 }
 
+/** The fake camera as a lavfi source: the test pattern, or a still image looped at the camera's rate. */
+function fakeVideo(c: CameraSelection): string {
+  const camEnd = c.fakeSeconds ? `:duration=${c.fakeSeconds}` : '';
+  if (!c.fakeImage) return `testsrc2=size=${size(c.width, c.height)}:rate=${c.fps}${camEnd}`;
+  const fit = `scale=${c.width}:${c.height}:force_original_aspect_ratio=decrease,pad=${c.width}:${c.height}:(ow-iw)/2:(oh-ih)/2`;
+  const end = c.fakeSeconds ? `,trim=duration=${c.fakeSeconds}` : '';
+  return `movie=${c.fakeImage},loop=loop=-1:size=1,setpts=N/(${c.fps}*TB),${fit},format=yuv420p${end}`;
+}
+
+/** The fake microphone as a lavfi source: a tone, or an audio file played in a loop. */
+function fakeAudio(m: MicSelection): string {
+  return m.fakeAudio ? `amovie=${m.fakeAudio}:loop=0,aresample=48000,asetpts=N/SR/TB` : SINE;
+}
+
 /** Camera and/or mic inputs: one input when both come from the same dshow/avfoundation backend. */
 function cameraMicInputs(cam: ParsedDevice | null, mic: ParsedDevice | null, sel: DeviceSelection): Input[] {
   const c = sel.camera;
@@ -72,10 +86,10 @@ function cameraMicInputs(cam: ParsedDevice | null, mic: ParsedDevice | null, sel
       c.fakePattern === 'avsync'
         ? `color=c=black:size=${size(c.width, c.height)}:rate=${c.fps}${camEnd},drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t,1),0.1)'[out0];` +
           `aevalsrc='if(lt(mod(t,1),0.05),0.8*sin(2*PI*1000*t),0)':s=48000[out1]`
-        : `testsrc2=size=${size(c.width, c.height)}:rate=${c.fps}${camEnd}[out0];${SINE}[out1]`;
+        : `${fakeVideo(c)}[out0];${fakeAudio(sel.mic)}[out1]`;
     return [{ args: ['-re', '-f', 'lavfi', '-i', graph], video: true, audio: true }];
   }
-  if (fakeCam) inputs.push({ args: ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${size(c.width, c.height)}:rate=${c.fps}${camEnd}`], video: true, audio: false });
+  if (fakeCam) inputs.push({ args: ['-re', '-f', 'lavfi', '-i', fakeVideo(c)], video: true, audio: false });
   if (cam && mic && cam.backend === mic.backend && (cam.backend === 'dshow' || cam.backend === 'avfoundation')) {
     // Same input for camera and microphone keeps them in sync (FFmpeg dshow/avfoundation docs).
     const target = cam.backend === 'dshow' ? `video=${cam.name}:audio=${mic.name}` : `${cam.name}:${mic.name}`;
@@ -87,7 +101,7 @@ function cameraMicInputs(cam: ParsedDevice | null, mic: ParsedDevice | null, sel
     const extra = cam.backend === 'dshow' ? ['-rtbufsize', '100M'] : [];
     inputs.push({ args: ['-f', cam.backend, ...QUEUE, ...extra, ...cameraOptions(c, cam.backend), '-i', target], video: true, audio: false });
   }
-  if (fakeMic) inputs.push({ args: ['-re', '-f', 'lavfi', '-i', SINE], video: false, audio: true });
+  if (fakeMic) inputs.push({ args: ['-re', '-f', 'lavfi', '-i', fakeAudio(sel.mic)], video: false, audio: true });
   if (mic) {
     const target = mic.backend === 'dshow' ? `audio=${mic.name}` : mic.backend === 'avfoundation' ? `none:${mic.name}` : mic.name;
     const extra = mic.backend === 'dshow' ? ['-audio_buffer_size', '50'] : [];

@@ -26,9 +26,12 @@ export function selectionFromConfig(cfg: CaptureConfig, platform: CapturePlatfor
   if (cfg.cameraFormat) camera.inputFormat = cfg.cameraFormat;
   if (cfg.fake.cameraSeconds) camera.fakeSeconds = cfg.fake.cameraSeconds;
   if (cfg.fake.pattern !== 'testsrc') camera.fakePattern = cfg.fake.pattern;
+  if (cfg.fake.cameraImage) camera.fakeImage = cfg.fake.cameraImage;
+  const mic: DeviceSelection['mic'] = { device: cfg.mic };
+  if (cfg.fake.micAudio) mic.fakeAudio = cfg.fake.micAudio;
   return {
     camera,
-    mic: { device: cfg.mic },
+    mic,
     screen: { device: resolveScreen(cfg, platform, env), fps: cfg.fps },
   };
 }

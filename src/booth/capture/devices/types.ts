@@ -50,6 +50,8 @@ export interface CameraSelection {
    * 1 kHz beep at the start of every second, for measuring audio/video offset).
    */
   fakePattern?: 'testsrc' | 'avsync';
+  /** Fake camera only: show this still image (looped) instead of the test pattern (face-check tests). */
+  fakeImage?: string;
 }
 
 export interface MicSelection {
@@ -58,6 +60,8 @@ export interface MicSelection {
   sampleRate?: number;
   /** Default 1 (the recorder keeps mono). */
   channels?: number;
+  /** Fake microphone only: play this audio file in a loop instead of the tone (speech-check tests). */
+  fakeAudio?: string;
 }
 
 export interface ScreenSelection {

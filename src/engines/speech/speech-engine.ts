@@ -1,0 +1,54 @@
+/**
+ * The speech engine seam: 16 kHz mono PCM in, utterances out. A voice-activity gate cuts the audio
+ * into utterances (silence and noise produce none); each utterance is searched for the keywords
+ * (the confirmation clauses and refusals) and, where a full ASR model is configured, transcribed.
+ * Implementation: SherpaSpeechEngine (sherpa-onnx). Shared suite: tests/integration/speech-engine.suite.ts.
+ */
+
+/** A keyword to spot: the clause text (Mandarin) and the id it is reported under. */
+export interface KeywordSpec {
+  phraseId: string;
+  text: string;
+}
+
+export interface SpottedKeyword {
+  phraseId: string;
+  text: string;
+  /** Seconds from the start of the stream. */
+  atSec: number;
+}
+
+export interface Utterance {
+  /** Seconds from the start of the stream. */
+  startSec: number;
+  endSec: number;
+  hits: SpottedKeyword[];
+  /** Full transcript when an ASR model is configured, else null. */
+  transcript: string | null;
+}
+
+export interface SpeechStream {
+  /** s16le mono PCM at 16 kHz, any chunk size; returns the utterances that ended in it. */
+  push(pcm: Buffer): Utterance[];
+  /** End of input: returns the utterance still open, if any. The stream accepts nothing after. */
+  flush(): Utterance[];
+  /** Seconds of audio pushed so far. */
+  readonly seconds: number;
+  /** Milliseconds spent processing (busyMs / 1000 / seconds is the real-time factor). */
+  readonly busyMs: number;
+  /** True while the gate hears speech. */
+  readonly speaking: boolean;
+}
+
+export interface SpeechEngine {
+  /** What runs, for the timeline. */
+  readonly name: string;
+  /** Whether utterances come with a transcript. */
+  readonly transcribes: boolean;
+  /** A stream listening for these keywords. Throws ValidationError for text the model cannot spell. */
+  createStream(keywords: readonly KeywordSpec[]): SpeechStream;
+  close(): Promise<void>;
+}
+
+/** Sample rate of the capture's speech tap and of the models. */
+export const SPEECH_RATE = 16_000;
