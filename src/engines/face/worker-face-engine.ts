@@ -41,7 +41,7 @@ export class WorkerFaceEngine implements FaceEngine {
       else p.reject(new DependencyError('face.engine_failed', `face engine: ${r.data.message}`));
     });
     worker.on('error', (err) => this.fail(new DependencyError('face.worker_crashed', `face worker crashed: ${err.message}`, undefined, { cause: err })));
-    worker.on('exit', (code) => this.fail(new DependencyError('face.worker_exited', `face worker exited (code ${code})`)));
+    worker.on('exit', (code) => this.fail(this.closing ? new Error('the face engine is closed') : new DependencyError('face.worker_exited', `face worker exited (code ${code})`)));
   }
 
   /** Starts the worker and waits until its models are loaded (~1-2 s). */
@@ -71,8 +71,8 @@ export class WorkerFaceEngine implements FaceEngine {
   }
 
   private call(op: FaceWorkerRequest['op'], frame: ImageFrame): Promise<unknown> {
-    if (this.dead) return Promise.reject(this.dead);
     if (this.closing) return Promise.reject(new Error('the face engine is closed'));
+    if (this.dead) return Promise.reject(this.dead);
     assertFrame(frame);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
