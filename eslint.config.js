@@ -5,7 +5,7 @@ import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
 
 /**
- * Import boundaries (docs/ARCHITECTURE.md): protocol <- core <- {platform, booth, server, cli};
+ * Import boundaries (docs/ARCHITECTURE.md): protocol <- core <- platform <- engines <- {booth, server, cli};
  * main -> booth; renderer -> protocol. Only main/ imports `electron`.
  */
 const noElectron = { name: 'electron', message: 'only main/ may import electron' };
@@ -55,7 +55,12 @@ export default tseslint.config(
   },
   {
     files: ['src/platform/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [pattern(['../booth/**', '../server/**', '../cli/**'], 'src/platform is shared by booth and server and imports neither')] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [pattern(['../booth/**', '../server/**', '../cli/**', '../engines/**'], 'src/platform is shared by booth and server and imports neither')] }] },
+  },
+  {
+    // Face and speech engines: used by the booth (live checks) and the server (archive re-run).
+    files: ['src/engines/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [pattern(['**/booth/**', '**/server/**', '**/cli/**', '**/main/**', '**/renderer/**'], 'src/engines is shared by booth and server and imports neither')] }] },
   },
   {
     files: ['src/booth/**/*.ts'],

@@ -17,6 +17,7 @@ import { boothMigrations } from './db/migrations/index.js';
 import type { BoothDb } from './db/schema.js';
 import { loadOrCreateDeviceKey, readIdentity, saveIdentity, type BoothIdentity, type DeviceKey } from './identity.js';
 import { describeCapture } from './capture/plan.js';
+import { ChecksService } from './checks/checks-service.js';
 import { RecordingLock } from './capture/recording-lock.js';
 import { buildStatusReport } from './faults/booth-status.js';
 import { FaultReporter } from './faults/fault-reporter.js';
@@ -53,6 +54,8 @@ export class Booth extends EventEmitter<BoothEvents> {
   private vault: { guard: DiskGuard; purger: Purger; segments: SegmentStore } | null = null;
   /** The offline product catalogue, set by create(). */
   private cat: BoothCatalogue | null = null;
+  /** Face and speech checks, set by create(). */
+  private checks: ChecksService | null = null;
 
   private constructor(
     readonly config: BoothConfig,
@@ -120,6 +123,10 @@ export class Booth extends EventEmitter<BoothEvents> {
       sessions.on('face', (f) => booth.emit('face', f));
       sessions.on('pcm', (p) => booth.emit('pcm', p));
       sync.on('change', () => booth.changed());
+      const taps = config.capture.taps;
+      booth.checks = new ChecksService(config.checks, db, sessions, { width: taps.faceWidth, height: taps.faceHeight }, log.child({ part: 'checks' }));
+      booth.checks.on('event', (event, view) => booth.emit('event', { type: 'check', event, view }));
+      booth.checks.warmUp();
       if (identity) {
         await sessions.recoverInterrupted();
         purger.start();
@@ -174,6 +181,12 @@ export class Booth extends EventEmitter<BoothEvents> {
         return (await this.catalogue.product(req.productId)).entry;
       case 'lookupCustomer':
         return this.catalogue.lookupCustomer({ idDocument: req.idDocument });
+      case 'startChecks':
+      case 'verifyFace':
+      case 'disclosureEnded':
+      case 'getChecks':
+        if (!this.checks) throw new ValidationError('checks.unavailable', 'the checks are not set up');
+        return this.checks.handle(req);
       default: {
         const unreachable: never = req;
         throw new ValidationError('request.unknown', `unknown booth request ${JSON.stringify(unreachable)}`);
@@ -267,6 +280,7 @@ export class Booth extends EventEmitter<BoothEvents> {
     await this.vault?.guard.close();
     await this.vault?.purger.close();
     await this.sessions.close();
+    await this.checks?.close();
     await this.sync.close();
     await this.faults.flush();
     await this.db.destroy();

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, ValidationError } from '../core/errors.js';
 import { DEVICE_CHOICE_PATTERN } from './capture/devices/device-id.js';
+import { ChecksConfig } from './checks/checks-config.js';
 import type { DeviceChoice } from './capture/devices/types.js';
 
 /** `fake`, `none` or a device id as `dualrec doctor` lists it (`<backend>:<name>`). */
@@ -118,6 +119,8 @@ export const BoothConfig = z.strictObject({
     })
     .prefault({}),
   capture: CaptureConfig.prefault({}),
+  /** Face and speech checks (models, default policy). */
+  checks: ChecksConfig.prefault({}),
   /** Explicit ffmpeg binary; default: system ffmpeg, else @ffmpeg-installer/ffmpeg. */
   ffmpegPath: z.string().nullable().default(null),
   sync: z

@@ -47,6 +47,8 @@ export interface SessionServiceEvents {
   pcm: [Buffer];
   /** Camera preview JPEG for the kiosk. */
   preview: [Buffer];
+  /** The session's recording has ended and its manifest is signed (any end reason). */
+  ended: [string];
 }
 
 /**
@@ -184,6 +186,11 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     if (this.active) await this.endActive(this.active, 'emergency-stop', 'the booth was shut down during this session');
   }
 
+  /** The id of the session recording now, or null. */
+  get activeSessionId(): string | null {
+    return this.active?.sessionId ?? null;
+  }
+
   /** The session in progress, else the most recent one. */
   async view(): Promise<BoothSessionView | null> {
     const row = this.active
@@ -223,6 +230,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       await this.signOff(active.sessionId, reason, error, active.restarts, active.runOfSeq);
       if (this.active === active) this.active = null;
       this.emit('change');
+      this.emit('ended', active.sessionId);
     })();
     return active.ended;
   }

@@ -4,6 +4,7 @@ import { ProductId } from './server-api.js';
 import { Fault } from './faults.js';
 import { BoothCatalogueView, CatalogueEntry, ProductSlug } from './catalogue.js';
 import { BoothCustomer, IdDocument } from './customers.js';
+import { CheckEvent, ChecksRequests, ChecksView, type ChecksResponses } from './checks.js';
 
 /**
  * The kiosk <-> booth API. The same typed messages travel over Electron IPC (preload) and, in
@@ -20,6 +21,8 @@ export const BoothRequest = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('getProduct'), productId: ProductSlug }),
   /** A customer of the booth's branch by identity document (online; nothing is kept on the booth). */
   z.strictObject({ type: z.literal('lookupCustomer'), idDocument: IdDocument }),
+  // Face and speech checks (src/protocol/checks.ts).
+  ...ChecksRequests,
 ]);
 export type BoothRequest = z.infer<typeof BoothRequest>;
 export type BoothRequestType = BoothRequest['type'];
@@ -75,7 +78,7 @@ export type BoothState = z.infer<typeof BoothState>;
 export const StartSessionResult = z.strictObject({ sessionId: SessionId });
 
 /** Response type for each request type. */
-export interface BoothResponses {
+export interface BoothResponses extends ChecksResponses {
   getState: BoothState;
   startSession: z.infer<typeof StartSessionResult>;
   stopSession: z.infer<typeof StartSessionResult>;
@@ -86,7 +89,11 @@ export interface BoothResponses {
 export type BoothResponse<T extends BoothRequestType> = BoothResponses[T];
 
 /** Events pushed from the booth to the kiosk. */
-export const BoothEvent = z.discriminatedUnion('type', [z.strictObject({ type: z.literal('state'), state: BoothState })]);
+export const BoothEvent = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('state'), state: BoothState }),
+  /** A face or speech check decision (stored in the session timeline) and the checks' view after it. */
+  z.strictObject({ type: z.literal('check'), event: CheckEvent, view: ChecksView }),
+]);
 export type BoothEvent = z.infer<typeof BoothEvent>;
 
 /** Routes of the browser-mode bridge (served by the booth on 127.0.0.1). */

@@ -12,3 +12,4 @@ export * from './customers.js';
 export * from './audit.js';
 export * from './evidence-api.js';
 export * from './evidence-package.js';
+export * from './checks.js';

@@ -68,6 +68,16 @@ export interface BoothDb {
     version: number;
     delivered_version: Generated<number>;
   };
+  /** The session timeline (checks decisions with evidence), in order per session. */
+  session_events: {
+    session_id: string;
+    seq: number;
+    source: string;
+    type: string;
+    at: string;
+    at_sec: number;
+    data_json: string;
+  };
 }
 
 /** Segment lifecycle on the booth (rules in src/core/segment-machine.ts). */

@@ -1,0 +1,139 @@
+import { ConfirmationFlow } from '../../core/checks/confirmation-flow.js';
+import { REFUSAL_ID, toPhraseClauses } from '../../core/checks/phrases.js';
+import type { CheckDecision, ChecksPolicy, ChecksView, ConfirmationPhrase } from '../../protocol/checks.js';
+import type { FaceEngine } from '../../engines/face/face-engine.js';
+import { SPEECH_RATE, type KeywordSpec, type SpeechStream } from '../../engines/speech/speech-engine.js';
+import { FaceSampler } from './face-sampler.js';
+
+export interface SessionChecksOptions {
+  face: FaceEngine;
+  /** A speech stream for this session's keywords, or why there is none. */
+  speech: { stream: SpeechStream; name: string } | { unavailable: string };
+  policy: ChecksPolicy;
+  phrases: ConfirmationPhrase[];
+  enrolled: readonly number[];
+  /** Wall-clock time (ms) the session's timeline starts at. */
+  startedAtMs: number;
+  frameSize: { width: number; height: number };
+  record: (d: CheckDecision) => void;
+  now?: () => number;
+}
+
+/** Largest hole in the PCM (a recorder restart) filled with silence so speech times stay on the session's clock. */
+const MAX_GAP_FILL_SEC = 30;
+
+/** The keywords of a session: every clause of every phrase, and the refusals. */
+export function sessionKeywords(phrases: readonly ConfirmationPhrase[], refusals: readonly string[]): KeywordSpec[] {
+  const out: KeywordSpec[] = [];
+  for (const p of toPhraseClauses(phrases)) for (const text of p.clauses) out.push({ phraseId: p.id, text });
+  for (const text of new Set(refusals)) out.push({ phraseId: REFUSAL_ID, text });
+  return out;
+}
+
+/**
+ * One session's checks: face frames to the FaceSampler, PCM to the speech stream, decisions from
+ * the pure rules in src/core/checks, each recorded (stamped, stored, sent to the kiosk) through
+ * `record`. Session seconds come from the wall clock for frames and from the sample count for
+ * speech (anchored when the first PCM arrives, holes filled with silence).
+ */
+export class SessionChecks {
+  private readonly sampler: FaceSampler;
+  private readonly confirmation: ConfirmationFlow;
+  private readonly stream: SpeechStream | null;
+  private readonly now: () => number;
+  private speechAnchorSec: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly o: SessionChecksOptions) {
+    this.now = o.now ?? Date.now;
+    this.sampler = new FaceSampler(o.face, o.enrolled, o.policy.face, o.frameSize, o.record);
+    this.confirmation = new ConfirmationFlow(o.policy.confirmation, toPhraseClauses(o.phrases));
+    this.stream = 'stream' in o.speech ? o.speech.stream : null;
+  }
+
+  /** Session seconds now. */
+  sec(): number {
+    return Math.max(0, Math.round((this.now() - this.o.startedAtMs) / 10) / 100);
+  }
+
+  start(): void {
+    const o = this.o;
+    o.record({ type: 'checks.started', atSec: this.sec(), policy: o.policy, phrases: o.phrases, engines: { face: o.face.name, speech: 'stream' in o.speech ? o.speech.name : null } });
+    if ('unavailable' in o.speech) o.record({ type: 'checks.error', atSec: this.sec(), engine: 'speech', message: o.speech.unavailable });
+    this.apply(this.sampler.verification.begin(this.sec()));
+    this.timer = setInterval(() => this.tick(), 250);
+  }
+
+  private tick(): void {
+    const t = this.sec();
+    this.apply(this.sampler.verification.tick(t));
+    this.apply(this.confirmation.tick(t));
+  }
+
+  onFace(gray: Buffer): void {
+    if (!this.stopped) this.sampler.onFrame(gray, this.sec());
+  }
+
+  onPcm(pcm: Buffer): void {
+    if (this.stopped || !this.stream) return;
+    const arrivedSec = this.sec();
+    const chunkSec = pcm.length / 2 / SPEECH_RATE;
+    if (this.speechAnchorSec === null) this.speechAnchorSec = Math.max(0, arrivedSec - chunkSec);
+    const behind = arrivedSec - chunkSec - (this.speechAnchorSec + this.stream.seconds);
+    if (behind > 1) this.hear(this.stream.push(Buffer.alloc(Math.round(Math.min(behind, MAX_GAP_FILL_SEC) * SPEECH_RATE) * 2)));
+    this.hear(this.stream.push(pcm));
+  }
+
+  private hear(utterances: ReturnType<SpeechStream['push']>): void {
+    const base = this.speechAnchorSec ?? 0;
+    const r = (n: number) => Math.round((base + n) * 1000) / 1000;
+    for (const u of utterances) {
+      const hits = u.hits.map((h) => ({ ...h, atSec: r(h.atSec) }));
+      const heard = { startSec: r(u.startSec), endSec: r(u.endSec), hits };
+      this.o.record({ type: 'speech.utterance', atSec: this.sec(), ...heard, transcript: u.transcript });
+      this.apply(this.confirmation.onUtterance(heard, this.sec()));
+    }
+  }
+
+  /** Staff or kiosk ask for a new round of face attempts. */
+  verifyFace(): void {
+    this.apply(this.sampler.verification.begin(this.sec()));
+  }
+
+  disclosureEnded(): void {
+    this.apply(this.confirmation.disclosureEnded(this.sec()));
+  }
+
+  private apply(ds: CheckDecision[]): void {
+    for (const d of ds) this.o.record(d);
+  }
+
+  view(): ChecksView {
+    const v = this.sampler.verification;
+    const c = this.confirmation;
+    const p = this.sampler.presence;
+    return {
+      active: !this.stopped,
+      face: { status: v.status, attempt: v.attempt, lastDistance: v.lastDistance, threshold: this.o.policy.face.threshold },
+      presence: { state: p.state, sinceSec: p.sinceSec },
+      confirmation: { status: this.stream ? c.status : 'unavailable', attempt: c.attempt, replays: c.replays, windowEndsAtSec: c.windowEndsAtSec },
+      passed: v.status === 'matched' && c.status === 'confirmed',
+    };
+  }
+
+  get faceStats() {
+    return this.sampler.stats;
+  }
+
+  /** Ends the checks with the recording: the last utterance is heard, then `checks.stopped` with the outcome. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    if (this.timer) clearInterval(this.timer);
+    if (this.stream) this.hear(this.stream.flush());
+    this.stopped = true;
+    await this.sampler.idle();
+    const t = this.sec();
+    this.o.record({ type: 'checks.stopped', atSec: t, passed: this.view().passed, presence: this.sampler.presence.totals(t) });
+  }
+}
