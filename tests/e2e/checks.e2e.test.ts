@@ -85,7 +85,6 @@ describe('face and speech checks in a booth session (fake camera shows a photo, 
   }
 
   it('passes when the enrolled customer faces the camera and says the confirmation after the disclosure', async () => {
-    const t0 = Date.now();
     const snap = await session('a.jpg', 'confirm.wav', async (k) => {
       await k.call({ type: 'startChecks', enrolledDescriptor: enrolledA, phrases: PHRASES });
       const verified = await k.waitFor('face.verified');
@@ -110,7 +109,6 @@ describe('face and speech checks in a booth session (fake camera shows a photo, 
     for (const e of snap.events) expect(e.atSec).toBeLessThanOrEqual(end);
     expect(types.indexOf('face.verified')).toBeGreaterThan(types.indexOf('face.attempt'));
     expect(types.indexOf('confirmation.confirmed')).toBeGreaterThan(types.indexOf('disclosure.ended'));
-    console.log(`checks e2e pass run: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${snap.events.length} events`);
   });
 
   it('does not pass with the wrong face or a refusal: re-acquires the face, replays the disclosure, then fails', async () => {
@@ -127,7 +125,6 @@ describe('face and speech checks in a booth session (fake camera shows a photo, 
       await k.call({ type: 'disclosureEnded' });
       await k.waitFor('confirmation.failed', 40_000);
     });
-    console.log(snap.events.map((e) => `${e.atSec} ${e.type} ${e.type === 'confirmation.attempt' ? e.outcome : ''}${e.type === 'speech.utterance' ? JSON.stringify(e.hits.map((h) => h.text)) : ''}${e.type === 'confirmation.failed' || e.type === 'disclosure.replay' ? e.reason : ''}`).join('\n'));
     expect(snap.view.passed).toBe(false);
     expect(snap.view.face.status).toBe('failed');
     expect(snap.view.confirmation.status).toBe('failed');

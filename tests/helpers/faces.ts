@@ -14,12 +14,15 @@ export interface DemoFace {
   box: { x: number; y: number; w: number; h: number };
 }
 
-/** Four different people (no person appears in two demo photos; checked on a contact sheet). */
+/**
+ * Four different people (no person appears in two demo photos; checked on a contact sheet) whose
+ * enrollment crop and booth view each hold exactly one detectable face.
+ */
 export const FACES = {
   a: { id: '1.0', photo: 1, box: { x: 414, y: 355, w: 177, h: 239 } },
   b: { id: '3.0', photo: 3, box: { x: 585, y: 329, w: 199, h: 271 } },
-  c: { id: '6.1', photo: 6, box: { x: 1181, y: 305, w: 188, h: 279 } },
-  d: { id: '5.0', photo: 5, box: { x: 787, y: 108, w: 156, h: 212 } },
+  c: { id: '5.2', photo: 5, box: { x: 1406, y: 390, w: 166, h: 271 } },
+  d: { id: '2.0', photo: 2, box: { x: 1447, y: 154, w: 193, h: 242 } },
 } satisfies Record<string, DemoFace>;
 
 const even = (n: number) => Math.round(n / 2) * 2;
