@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 NODE_VERSION=22.23.3
 NODE_DIR="${DUALREC_NODE_DIR:-$HOME/.cache/dualrec/node22}"
-APT_PACKAGES=(ffmpeg chromium xvfb fonts-dejavu-core fonts-noto-cjk postgresql openssl)
+APT_PACKAGES=(ffmpeg chromium xvfb fonts-dejavu-core fonts-noto-cjk postgresql openssl espeak-ng)
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
