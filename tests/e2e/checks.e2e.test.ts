@@ -131,10 +131,13 @@ describe('face and speech checks in a booth session (fake camera shows a photo, 
     const attempts = snap.events.filter((e) => e.type === 'face.attempt');
     expect(attempts.length).toBe(2);
     for (const a of attempts) expect(a.type === 'face.attempt' && a.medianDistance).toBeGreaterThan(0.42);
-    // Synthetic refusals are not spotted in every rendition: an utterance without a keyword is an
-    // incomplete attempt, and the second window then closes unconfirmed.
-    const refused = snap.events.filter((e) => e.type === 'confirmation.attempt' && e.outcome === 'refused');
-    expect(refused.length).toBeGreaterThanOrEqual(1);
+    // The refusals are heard (the gate passes them) and count as attempts, and nothing confirms.
+    // Whether an attempt is classed refused or incomplete depends on the spotter finding 我不同意
+    // in synthetic speech, which it does only in some renditions (docs: speech measurements).
+    expect(snap.events.filter((e) => e.type === 'speech.utterance').length).toBeGreaterThanOrEqual(2);
+    const attempts2 = snap.events.filter((e) => e.type === 'confirmation.attempt');
+    expect(attempts2.length).toBeGreaterThanOrEqual(1);
+    for (const a of attempts2) expect(a.type === 'confirmation.attempt' && a.outcome).not.toBe('confirmed');
     const failedConf = snap.events.find((e) => e.type === 'confirmation.failed');
     expect(failedConf?.type === 'confirmation.failed' && ['refused', 'not_confirmed'].includes(failedConf.reason)).toBe(true);
     expect(snap.events.some((e) => e.type === 'confirmation.confirmed')).toBe(false);

@@ -85,6 +85,29 @@ describe('booth migrations', () => {
       await db.destroy();
     }
   });
+
+  it('0003 adds the session timeline next to existing sessions, one ordered event list per session', async () => {
+    const path = join(dir, 'booth-0003.sqlite');
+    const v2 = await openAt(path, boothMigrations, '0002-segment-lifecycle');
+    const raw = v2 as unknown as Kysely<BoothDb>;
+    await raw
+      .insertInto('sessions')
+      .values({ session_id: SID, product_id: 'p', phase: 'syncing', started_at: T0, ended_at: T1, end_reason: 'completed', key_wrap_json: '{}', genesis_link: h('a'), last_link: h('a'), media_sec: 4, manifest_json: null, signature: null, server_registered: 0, server_finished: 0, archived_at: null, error: null, created_at: T0 })
+      .execute();
+    await v2.destroy();
+    const db = await openSqlite<BoothDb>(path, boothMigrations);
+    try {
+      expect((await db.selectFrom('sessions').select('session_id').execute()).map((r) => r.session_id)).toEqual([SID]);
+      const ev = { session_id: SID, seq: 0, source: 'checks', type: 'checks.started', at: T0, at_sec: 0.5, data_json: '{}' };
+      await db.insertInto('session_events').values(ev).execute();
+      await expect(db.insertInto('session_events').values(ev).execute()).rejects.toThrow(/UNIQUE constraint failed/);
+      await expect(db.insertInto('session_events').values({ ...ev, seq: 1, session_id: 'nobody' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      await expect(db.insertInto('session_events').values({ ...ev, seq: 1, at_sec: -1 }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      await expect(db.insertInto('session_events').values({ ...ev, seq: 1, source: '' }).execute()).rejects.toThrow(/CHECK constraint failed/);
+    } finally {
+      await db.destroy();
+    }
+  });
 });
 
 describe('server migrations', () => {
