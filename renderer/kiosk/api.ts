@@ -15,6 +15,7 @@ import {
 } from '../../src/protocol/booth-api.js';
 import { BoothCatalogueView, CatalogueEntry } from '../../src/protocol/catalogue.js';
 import { BoothCustomer } from '../../src/protocol/customers.js';
+import { ChecksSnapshot, ChecksView } from '../../src/protocol/checks.js';
 import { ErrorBody } from '../../src/protocol/errors.js';
 
 export type RequestOf<T extends BoothRequestType> = Extract<BoothRequest, { type: T }>;
@@ -55,6 +56,10 @@ const responseSchemas: { [T in BoothRequestType]: z.ZodType<BoothResponses[T]> }
   getCatalogue: BoothCatalogueView,
   getProduct: CatalogueEntry,
   lookupCustomer: BoothCustomer,
+  startChecks: ChecksView,
+  verifyFace: ChecksView,
+  disclosureEnded: ChecksView,
+  getChecks: ChecksSnapshot,
 };
 
 function ipcTransport(dualrec: DualrecApi): Transport {

@@ -38,8 +38,14 @@ class KioskClient {
     return body;
   }
 
-  waitFor(type: CheckEvent['type'], timeoutMs = 60_000): Promise<CheckEvent> {
-    return waitFor(async () => this.events.find((e) => e.type === type), timeoutMs, `check event ${type} (got ${this.events.map((e) => e.type).join(', ')})`);
+  async waitFor(type: CheckEvent['type'], timeoutMs = 90_000): Promise<CheckEvent> {
+    try {
+      return await waitFor(async () => this.events.find((e) => e.type === type), timeoutMs, `check event ${type}`);
+    } catch (err) {
+      const stored = await this.call<ChecksSnapshot>({ type: 'getChecks' }).catch((e: unknown) => String(e));
+      const list = (evs: CheckEvent[]) => evs.map((e) => `${e.atSec} ${e.type}`).join(', ');
+      throw new Error(`${(err as Error).message}; received: ${list(this.events)}; stored: ${typeof stored === 'string' ? stored : list(stored.events)}`);
+    }
   }
 
   close(): void {
@@ -92,7 +98,7 @@ describe('face and speech checks in a booth session (fake camera shows a photo, 
       await k.waitFor('face.presence');
       // The kiosk played the disclosure to the end.
       await k.call({ type: 'disclosureEnded' });
-      await k.waitFor('confirmation.confirmed', 60_000);
+      await k.waitFor('confirmation.confirmed');
     });
     expect(snap.view.passed).toBe(true);
     const types = snap.events.map((e) => e.type);

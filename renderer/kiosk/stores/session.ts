@@ -59,7 +59,7 @@ export const useSessionStore = defineStore('session', () => {
     api = boothApi;
     unsubscribers.push(
       api.onEvent((event) => {
-        applyState(event.state);
+        if (event.type === 'state') applyState(event.state);
       }),
       api.onLink((up) => {
         linkUp.value = up;

@@ -13,7 +13,8 @@ export type FaceVerificationStatus = 'idle' | 'verifying' | 'matched' | 'failed'
 /**
  * Face verification rules (pure). An attempt measures `framesPerAttempt` frames that show exactly
  * one face and matches when their median distance is below the threshold; an attempt that sees
- * no usable frame within `attemptTimeoutSec` fails as no face / several faces. After a failed
+ * no usable frame within `attemptTimeoutSec` fails as no face / several faces (one that got no
+ * analysed frame at all is not counted: it is recorded as a checks error and starts again). After a failed
  * attempt the kiosk asks the customer to face the camera (`face.reacquire`) and the next attempt
  * begins, up to `maxAttempts`; then `face.failed`. `begin()` starts a new round after a failure.
  */
@@ -25,6 +26,8 @@ export class FaceVerification {
   private frames: FaceSample[] = [];
   private attemptStartedSec = 0;
   private lastMiss: FaceMiss = 'no_face';
+  /** Whether the current attempt got any analysed frame at all. */
+  private sampled = false;
 
   constructor(private readonly policy: FacePolicy) {}
 
@@ -36,11 +39,13 @@ export class FaceVerification {
     this.frames = [];
     this.attemptStartedSec = atSec;
     this.lastMiss = 'no_face';
+    this.sampled = false;
     return [];
   }
 
   onSample(s: FaceSample): CheckDecision[] {
     if (this.status !== 'verifying') return [];
+    this.sampled = true;
     if (s.faces === 1 && s.distance !== null) {
       this.frames.push(s);
       this.lastDistance = round4(s.distance);
@@ -58,6 +63,13 @@ export class FaceVerification {
   }
 
   private decide(atSec: number): CheckDecision[] {
+    if (!this.sampled) {
+      // Nothing was analysed (no camera frames, or the engine is too slow): not the customer's
+      // failure, so the attempt is not counted; it starts again and the problem is recorded.
+      const waited = Math.round((atSec - this.attemptStartedSec) * 10) / 10;
+      this.attemptStartedSec = atSec;
+      return [{ type: 'checks.error', atSec, engine: 'face', message: `no camera frame was analysed for ${waited} s; face attempt ${this.attempt} starts again` }];
+    }
     const distances = this.frames.map((f) => f.distance!);
     const med = distances.length > 0 ? round4(median(distances)) : null;
     const matched = med !== null && med < this.policy.threshold;
@@ -88,6 +100,7 @@ export class FaceVerification {
     this.frames = [];
     this.attemptStartedSec = atSec;
     this.lastMiss = 'no_face';
+    this.sampled = false;
     out.push({ type: 'face.reacquire', atSec, attempt: this.attempt, reason: miss! });
     return out;
   }

@@ -55,6 +55,16 @@ describe('face verification rules', () => {
     expect(two[1]).toMatchObject({ reason: 'multiple_faces' });
   });
 
+  it('does not count an attempt in which no frame was analysed at all', () => {
+    const v = new FaceVerification(policy);
+    v.begin(0);
+    expect(v.tick(5)).toEqual([{ type: 'checks.error', atSec: 5, engine: 'face', message: 'no camera frame was analysed for 5 s; face attempt 1 starts again' }]);
+    expect(v.attempt).toBe(1);
+    expect(v.tick(9)).toEqual([]);
+    v.onSample({ atSec: 9.5, faces: 0, distance: null });
+    expect(v.tick(10).map((d) => d.type)).toEqual(['face.attempt', 'face.reacquire']);
+  });
+
   it('decides on the frames it has when time runs out', () => {
     const v = new FaceVerification(policy);
     v.begin(0);
