@@ -44,7 +44,7 @@ class KioskClient {
     } catch (err) {
       const stored = await this.call<ChecksSnapshot>({ type: 'getChecks' }).catch((e: unknown) => String(e));
       const list = (evs: CheckEvent[]) => evs.map((e) => `${e.atSec} ${e.type}`).join(', ');
-      throw new Error(`${(err as Error).message}; received: ${list(this.events)}; stored: ${typeof stored === 'string' ? stored : list(stored.events)}`);
+      throw new Error(`${(err as Error).message}; received: ${list(this.events)}; stored: ${typeof stored === 'string' ? stored : list(stored.events)}`, { cause: err });
     }
   }
 
