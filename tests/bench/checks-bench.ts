@@ -183,7 +183,7 @@ try {
   const withChecks = await sessionBench(dir, true, enrolled);
   const env = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, seconds: SECONDS, frames: FRAMES };
   console.log(JSON.stringify({ env, face, speech: sp, capture: { baseline, withChecks } }, null, 2));
-  const row = (a: string, b: string, c: string) => console.log(`${a.padEnd(44)} ${b.padEnd(26)} ${c}`);
+  const row = (a: string, b: string, c: string) => console.log(`${a.padEnd(50)} ${b.padEnd(18)} ${c}`);
   row('measure', 'result', 'target');
   row('presence (tiny detector), ms/frame p50/p95', `${face.detector.engineMs.p50} / ${face.detector.engineMs.p95}`, '<= 120');
   row('verification (SSD+landmarks+descriptor) ms', `${face.verification.engineMs.p50} / ${face.verification.engineMs.p95}`, '<= 700');
