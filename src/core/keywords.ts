@@ -14,10 +14,12 @@ export function syllableUnits(syllable: string): string[] {
 
 /**
  * The ppinyin units of a run of Chinese characters, read in context by pinyin-pro (so 银行 is
- * yín háng). Throws ValidationError naming a character it cannot spell.
+ * yín háng), with dictionary tones: no tone sandhi (不确认 is b ù q uè r èn, not b ú), as the KWS
+ * model's training labels were written (measured in issue 7: refusals with 不 were spotted only
+ * with dictionary tones). Throws ValidationError naming a character it cannot spell.
  */
 export function pinyinUnits(chars: string): string[] {
-  const syllables = pinyin(chars, { toneType: 'symbol', type: 'array' });
+  const syllables = pinyin(chars, { toneType: 'symbol', type: 'array', toneSandhi: false });
   const units: string[] = [];
   [...chars].forEach((ch, i) => {
     const s = syllables[i] ?? '';

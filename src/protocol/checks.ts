@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { FaceDescriptor } from './customers.js';
 import { IsoTime } from './ids.js';
+import { ConfirmationPhrase } from './keywords.js';
 
 /**
  * Face and speech checks (issue 7): the policy a session runs with, the typed timeline events every
@@ -7,28 +9,12 @@ import { IsoTime } from './ids.js';
  * these events over the bridge; the archive's machine review reads the same shapes.
  */
 
-/** Length of a face-api recognition descriptor. */
-export const FACE_DESCRIPTOR_LENGTH = 128;
-export const FaceDescriptor = z.array(z.number().finite('descriptor values must be finite numbers')).length(FACE_DESCRIPTOR_LENGTH, `a face descriptor has ${FACE_DESCRIPTOR_LENGTH} numbers`);
-export type FaceDescriptor = z.infer<typeof FaceDescriptor>;
-
 /**
  * Largest descriptor distance still counted as the same person. Chosen from distances measured on
  * the face-api demo photos (docs/ARCHITECTURE.md, "Face threshold"): no pair of different people
  * was closer than 0.448, the booth's own view of an enrolled face stayed under 0.33.
  */
 export const DEFAULT_FACE_THRESHOLD = 0.42;
-
-/** A phrase the customer must say, in Mandarin; clauses split by punctuation are spotted one by one. */
-export const ConfirmationPhrase = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'phrase id must be lower-case letters, digits, _ . - (at most 64)'),
-  text: z
-    .string()
-    .min(2, 'phrase text must have at least 2 characters')
-    .max(80, 'phrase text must have at most 80 characters')
-    .regex(/^[\u3400-\u9fff，。、；！？,.;!? ]+$/u, 'phrase text must be Chinese characters and punctuation'),
-});
-export type ConfirmationPhrase = z.infer<typeof ConfirmationPhrase>;
 
 /** Refusals the speech engine listens for alongside the phrases: one heard in an utterance makes it a refusal. */
 export const DEFAULT_REFUSALS = ['我不同意', '我不确认', '不确认', '不购买', '我不理解', '不清楚', '不愿意'] as const;
@@ -78,7 +64,7 @@ export type PresenceState = z.infer<typeof PresenceState>;
 export const FaceFrameEvidence = z.strictObject({ atSec: z.number(), faces: z.number().int().min(0), distance: z.number().nullable() });
 
 export const KeywordHit = z.strictObject({
-  /** The phrase id (or `refusal`) and the clause text that was spotted. */
+  /** The phrase id (or `refusal`) and the label of the keyword spelling that was spotted. */
   phraseId: z.string(),
   text: z.string(),
   atSec: z.number(),
@@ -94,6 +80,8 @@ export const CheckEvent = z.discriminatedUnion('type', [
     ...at,
     policy: ChecksPolicy,
     phrases: z.array(ConfirmationPhrase),
+    /** How many enrolled descriptors the face is compared with. */
+    enrolledFaces: z.number().int().min(1),
     engines: z.strictObject({ face: z.string(), speech: z.string().nullable() }),
   }),
   z.strictObject({
@@ -129,7 +117,7 @@ export const CheckEvent = z.discriminatedUnion('type', [
     ...at,
     attempt: z.number().int().min(1),
     outcome: z.enum(['confirmed', 'refused', 'incomplete']),
-    /** Clauses heard so far in this window, per phrase id. */
+    /** Keyword labels heard so far in this window, per phrase id. */
     heard: z.record(z.string(), z.array(z.string())),
     refusals: z.array(z.string()),
     startSec: z.number().min(0),
@@ -170,8 +158,9 @@ export type ChecksView = z.infer<typeof ChecksView>;
 /** Kiosk -> booth requests of the checks (joined into BoothRequest). */
 export const StartChecksRequest = z.strictObject({
   type: z.literal('startChecks'),
-  /** The customer's enrolled descriptor (from the server's customer record). */
-  enrolledDescriptor: FaceDescriptor,
+  /** The customer's enrolled descriptors (BoothCustomer.faces); the closest one counts. */
+  enrolledDescriptors: z.array(FaceDescriptor).min(1, 'at least one enrolled face descriptor is required').max(10),
+  /** The phrases to confirm now (from the product's published version, with their keyword spellings). */
   phrases: z.array(ConfirmationPhrase).min(1, 'at least one confirmation phrase is required').max(10),
   policy: ChecksPolicy.optional(),
 });

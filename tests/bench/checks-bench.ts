@@ -35,6 +35,7 @@ const { parseServerConfig } = (await import(dist('server/config.js'))) as typeof
 const { Booth } = (await import(dist('booth/booth.js'))) as typeof import('../../src/booth/booth.js');
 const { parseBoothConfig } = (await import(dist('booth/config.js'))) as typeof import('../../src/booth/config.js');
 const { createLogger } = (await import(dist('platform/log.js'))) as typeof import('../../src/platform/log.js');
+const { pinyinUnits, generateKeywords } = (await import(dist('core/keywords.js'))) as typeof import('../../src/core/keywords.js');
 const faces = (await import(helper('faces.ts'))) as typeof import('../helpers/faces.js');
 const speech = (await import(helper('speech.ts'))) as typeof import('../helpers/speech.js');
 
@@ -108,7 +109,10 @@ function speechAudio(): Buffer {
 
 function speechBench(audio: Buffer) {
   const engine = SherpaSpeechEngine.create({ kwsModelDir: KWS });
-  const s = engine.createStream([{ phraseId: 'buy', text: '我确认购买' }, { phraseId: 'refusal', text: '我不同意' }]);
+  const s = engine.createStream([
+    { phraseId: 'buy', label: '我确认购买', tokens: pinyinUnits('我确认购买') },
+    { phraseId: 'refusal', label: '我不同意', tokens: pinyinUnits('我不同意') },
+  ]);
   let utterances = 0;
   for (let i = 0; i < audio.length; i += 3200) utterances += s.push(audio.subarray(i, i + 3200)).length;
   utterances += s.flush().length;
@@ -133,7 +137,7 @@ async function sessionBench(dir: string, withChecks: boolean, enrolled: number[]
     await booth.handle({ type: 'startSession', productId: 'bench' });
     await sleep(3000);
     if (withChecks) {
-      await booth.handle({ type: 'startChecks', enrolledDescriptor: enrolled, phrases: [{ id: 'buy', text: '我确认购买' }] });
+      await booth.handle({ type: 'startChecks', enrolledDescriptors: [enrolled], phrases: [{ id: 'buy', text: '我确认购买', keywords: generateKeywords('我确认购买') }] });
       await booth.handle({ type: 'disclosureEnded' });
     }
     await sleep(2000);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeywords } from '../../src/core/keywords.js';
 import { FaceApiRuntime } from '../../src/engines/face/face-runtime.js';
 import { BRIDGE_CALL_PATH, BRIDGE_EVENTS_PATH, BoothEvent, type BoothRequest } from '../../src/protocol/booth-api.js';
 import type { CheckEvent, ChecksPolicyInput, ChecksSnapshot } from '../../src/protocol/checks.js';
@@ -10,7 +11,8 @@ import { enrollmentPhoto, FACES, writeCameraImage } from '../helpers/faces.js';
 import { KWS_MODEL_DIR, silence, synthesize, writeWav } from '../helpers/speech.js';
 import { startStack, waitFor, type Stack } from '../helpers/stack.js';
 
-const PHRASES = [{ id: 'buy', text: '我确认购买' }];
+/** The product's phrase as the catalogue publishes it (keyword spellings generated from the text). */
+const PHRASES = [{ id: 'buy', text: '我确认购买', keywords: generateKeywords('我确认购买') }];
 
 /** The kiosk's side of the browser-mode bridge: typed calls over HTTP, events over the WebSocket. */
 class KioskClient {
@@ -92,7 +94,7 @@ describe('face and speech checks in a booth session (fake camera shows a photo, 
 
   it('passes when the enrolled customer faces the camera and says the confirmation after the disclosure', async () => {
     const snap = await session('a.jpg', 'confirm.wav', async (k) => {
-      await k.call({ type: 'startChecks', enrolledDescriptor: enrolledA, phrases: PHRASES });
+      await k.call({ type: 'startChecks', enrolledDescriptors: [enrolledA], phrases: PHRASES });
       const verified = await k.waitFor('face.verified');
       expect(verified.type === 'face.verified' && verified.distance).toBeLessThan(0.42);
       await k.waitFor('face.presence');
@@ -120,7 +122,7 @@ describe('face and speech checks in a booth session (fake camera shows a photo, 
   it('does not pass with the wrong face or a refusal: re-acquires the face, replays the disclosure, then fails', async () => {
     const policy: ChecksPolicyInput = { face: { maxAttempts: 2, framesPerAttempt: 2, attemptTimeoutSec: 6 }, confirmation: { windowSec: 12, maxReplays: 1 } };
     const snap = await session('b.jpg', 'refuse.wav', async (k) => {
-      await k.call({ type: 'startChecks', enrolledDescriptor: enrolledA, phrases: PHRASES, policy: ChecksPolicy.parse(policy) });
+      await k.call({ type: 'startChecks', enrolledDescriptors: [enrolledA], phrases: PHRASES, policy: ChecksPolicy.parse(policy) });
       const reacquire = await k.waitFor('face.reacquire');
       expect(reacquire.type === 'face.reacquire' && reacquire.reason).toBe('not_matching');
       const failed = await k.waitFor('face.failed');
@@ -156,9 +158,9 @@ describe('face and speech checks in a booth session (fake camera shows a photo, 
     try {
       const k = new KioskClient(stack.bridgeUrl);
       await expect(k.call({ type: 'disclosureEnded' })).rejects.toThrow(/409.*no checks are running/);
-      await expect(k.call({ type: 'startChecks', enrolledDescriptor: enrolledA, phrases: PHRASES })).rejects.toThrow(/409.*start the session first/);
-      await expect(k.call({ type: 'startChecks', enrolledDescriptor: [1, 2, 3], phrases: PHRASES } as unknown as BoothRequest)).rejects.toThrow(/400.*128 numbers/);
-      await expect(k.call({ type: 'startChecks', enrolledDescriptor: enrolledA, phrases: [{ id: 'x', text: 'I agree' }] } as BoothRequest)).rejects.toThrow(/400.*Chinese characters/);
+      await expect(k.call({ type: 'startChecks', enrolledDescriptors: [enrolledA], phrases: PHRASES })).rejects.toThrow(/409.*start the session first/);
+      await expect(k.call({ type: 'startChecks', enrolledDescriptors: [[1, 2, 3]], phrases: PHRASES } as unknown as BoothRequest)).rejects.toThrow(/400.*128 numbers/);
+      await expect(k.call({ type: 'startChecks', enrolledDescriptors: [enrolledA], phrases: [{ ...PHRASES[0]!, text: 'I agree' }] } as BoothRequest)).rejects.toThrow(/400.*Chinese characters/);
     } finally {
       await stack.close();
     }

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
+import { pinyinUnits } from '../../src/core/keywords.js';
 import type { KeywordSpec, SpeechEngine, Utterance } from '../../src/engines/speech/speech-engine.js';
 import { noise, silence, synthesize, type Voice } from '../helpers/speech.js';
 
 export const CONFIRM = '我确认购买';
 /** The keywords a session listens for: the confirmation and the refusals. */
-export const KEYWORDS: KeywordSpec[] = [
-  { phraseId: 'buy', text: CONFIRM },
-  ...['我不同意', '我不确认', '不确认', '不购买'].map((text) => ({ phraseId: 'refusal', text })),
-];
+const kw = (phraseId: string, text: string): KeywordSpec => ({ phraseId, label: text, tokens: pinyinUnits(text) });
+export const KEYWORDS: KeywordSpec[] = [kw('buy', CONFIRM), ...['我不同意', '我不确认', '不确认', '不购买'].map((text) => kw('refusal', text))];
 /** espeak-ng renditions the model spots (measured: slow speech, these variants). */
 export const GOOD_VOICES: Voice[] = [
   { variant: 'm3', speed: 100 },
@@ -87,9 +86,9 @@ export function speechEngineSuite(name: string, make: () => Promise<SpeechEngine
       expect(() => s.push(silence(1))).toThrow(/flushed/);
     });
 
-    it('refuses keywords the model cannot spell, naming them', () => {
+    it('refuses keywords spelled in units the model does not have, naming them', () => {
       expect(() => engine.createStream([])).toThrow(ValidationError);
-      expect(() => engine.createStream([{ phraseId: 'x', text: 'OK' }])).toThrow(/"OK".*no Mandarin pronunciation|no Mandarin/);
+      expect(() => engine.createStream([{ phraseId: 'x', label: '好', tokens: ['h', 'ǎo', 'zz'] }])).toThrow(/keyword "好": the speech model has no unit "zz"/);
     });
   });
 }

@@ -152,7 +152,7 @@ export class ChecksService extends EventEmitter<ChecksServiceEvents> {
       speech,
       policy,
       phrases: req.phrases,
-      enrolled: req.enrolledDescriptor,
+      enrolled: req.enrolledDescriptors,
       startedAtMs: Date.parse(s.startedAt),
       frameSize: this.frameSize,
       record: (d) => this.record(entry, d),

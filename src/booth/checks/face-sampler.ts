@@ -31,7 +31,8 @@ export class FaceSampler {
 
   constructor(
     private readonly engine: FaceEngine,
-    private readonly enrolled: readonly number[],
+    /** The customer's enrolled descriptors; the closest one counts. */
+    private readonly enrolled: readonly (readonly number[])[],
     private readonly policy: FacePolicy,
     private readonly frameSize: { width: number; height: number },
     private readonly record: (d: CheckDecision) => void,
@@ -77,7 +78,7 @@ export class FaceSampler {
     this.lastVerifySec = atSec;
     this.lastPresenceSec = atSec;
     const faces = r.faces.length;
-    const distance = faces === 1 ? round4(descriptorDistance(r.faces[0]!.descriptor, this.enrolled)) : null;
+    const distance = faces === 1 ? round4(Math.min(...this.enrolled.map((e) => descriptorDistance(r.faces[0]!.descriptor, e)))) : null;
     this.emit(this.presence.onSample(atSec, faces));
     if (why === 'verify') this.emit(this.verification.onSample({ atSec, faces, distance }));
     else this.record({ type: 'face.reverify', atSec, distance, matched: distance !== null && distance < this.policy.threshold, faces });

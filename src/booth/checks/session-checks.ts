@@ -1,6 +1,8 @@
 import { ConfirmationFlow } from '../../core/checks/confirmation-flow.js';
-import { REFUSAL_ID, toPhraseClauses } from '../../core/checks/phrases.js';
-import type { CheckDecision, ChecksPolicy, ChecksView, ConfirmationPhrase } from '../../protocol/checks.js';
+import { phraseRules, REFUSAL_ID } from '../../core/checks/phrases.js';
+import { pinyinUnits } from '../../core/keywords.js';
+import type { CheckDecision, ChecksPolicy, ChecksView } from '../../protocol/checks.js';
+import type { ConfirmationPhrase } from '../../protocol/keywords.js';
 import type { FaceEngine } from '../../engines/face/face-engine.js';
 import { SPEECH_RATE, type KeywordSpec, type SpeechStream } from '../../engines/speech/speech-engine.js';
 import { FaceSampler } from './face-sampler.js';
@@ -11,7 +13,7 @@ export interface SessionChecksOptions {
   speech: { stream: SpeechStream; name: string } | { unavailable: string };
   policy: ChecksPolicy;
   phrases: ConfirmationPhrase[];
-  enrolled: readonly number[];
+  enrolled: readonly (readonly number[])[];
   /** Wall-clock time (ms) the session's timeline starts at. */
   startedAtMs: number;
   frameSize: { width: number; height: number };
@@ -22,11 +24,11 @@ export interface SessionChecksOptions {
 /** Largest hole in the PCM (a recorder restart) filled with silence so speech times stay on the session's clock. */
 const MAX_GAP_FILL_SEC = 30;
 
-/** The keywords of a session: every clause of every phrase, and the refusals. */
+/** The keywords of a session: every spelling of every phrase (full and parts), and the refusals. */
 export function sessionKeywords(phrases: readonly ConfirmationPhrase[], refusals: readonly string[]): KeywordSpec[] {
   const out: KeywordSpec[] = [];
-  for (const p of toPhraseClauses(phrases)) for (const text of p.clauses) out.push({ phraseId: p.id, text });
-  for (const text of new Set(refusals)) out.push({ phraseId: REFUSAL_ID, text });
+  for (const p of phrases) for (const k of p.keywords) out.push({ phraseId: p.id, label: k.label, tokens: k.tokens, boost: k.boost, threshold: k.threshold });
+  for (const text of new Set(refusals)) out.push({ phraseId: REFUSAL_ID, label: text, tokens: pinyinUnits(text.replace(/[，。、！？；：,.!?;: ]/gu, '')) });
   return out;
 }
 
@@ -48,7 +50,7 @@ export class SessionChecks {
   constructor(private readonly o: SessionChecksOptions) {
     this.now = o.now ?? Date.now;
     this.sampler = new FaceSampler(o.face, o.enrolled, o.policy.face, o.frameSize, o.record);
-    this.confirmation = new ConfirmationFlow(o.policy.confirmation, toPhraseClauses(o.phrases));
+    this.confirmation = new ConfirmationFlow(o.policy.confirmation, phraseRules(o.phrases));
     this.stream = 'stream' in o.speech ? o.speech.stream : null;
   }
 
@@ -59,7 +61,7 @@ export class SessionChecks {
 
   start(): void {
     const o = this.o;
-    o.record({ type: 'checks.started', atSec: this.sec(), policy: o.policy, phrases: o.phrases, engines: { face: o.face.name, speech: 'stream' in o.speech ? o.speech.name : null } });
+    o.record({ type: 'checks.started', atSec: this.sec(), policy: o.policy, phrases: o.phrases, enrolledFaces: o.enrolled.length, engines: { face: o.face.name, speech: 'stream' in o.speech ? o.speech.name : null } });
     if ('unavailable' in o.speech) o.record({ type: 'checks.error', atSec: this.sec(), engine: 'speech', message: o.speech.unavailable });
     this.apply(this.sampler.verification.begin(this.sec()));
     this.timer = setInterval(() => this.tick(), 250);

@@ -1,5 +1,5 @@
 import type { CheckDecision, ConfirmationPolicy, KeywordHit } from '../../protocol/checks.js';
-import { REFUSAL_ID, type PhraseClauses } from './phrases.js';
+import { phraseHeard, REFUSAL_ID, type PhraseRule } from './phrases.js';
 
 /** One stretch of speech with what the spotter found in it (refusals under REFUSAL_ID). */
 export interface HeardUtterance {
@@ -14,8 +14,9 @@ type FailReason = 'refused' | 'not_confirmed' | 'silence';
 /**
  * What counts as a spoken confirmation (pure). Listening starts when the disclosure has been
  * played to the end and lasts `windowSec`; speech before that is recorded but never counts. Each
- * utterance in the window is an attempt: it confirms once every clause of every phrase has been
- * heard in this window (clauses may come in separate utterances); an utterance with a refusal is
+ * utterance in the window is an attempt: it confirms once every phrase has been heard in this
+ * window (its full spelling, or all its parts, which may come in separate utterances; see
+ * phrases.ts); an utterance with a refusal is
  * refused whatever else it contains. A refusal, `maxAttempts` utterances without confirmation, or
  * the window closing asks for the disclosure to be replayed, up to `maxReplays` times; then the
  * confirmation fails with the reason.
@@ -33,7 +34,7 @@ export class ConfirmationFlow {
 
   constructor(
     private readonly policy: ConfirmationPolicy,
-    private readonly phrases: readonly PhraseClauses[],
+    private readonly phrases: readonly PhraseRule[],
   ) {}
 
   /** The disclosure (first or replayed) has been played to the end: a window opens. */
@@ -61,7 +62,7 @@ export class ConfirmationFlow {
       set.add(h.text);
       this.evidence.push(h);
     }
-    const complete = this.phrases.every((p) => p.clauses.every((c) => this.heard.get(p.id)?.has(c)));
+    const complete = this.phrases.every((p) => phraseHeard(p, this.heard.get(p.id)));
     const outcome = refusals.length > 0 ? 'refused' : complete ? 'confirmed' : 'incomplete';
     out.push({ type: 'confirmation.attempt', atSec, attempt: this.attempt, outcome, heard: this.heardRecord(), refusals, startSec: u.startSec, endSec: u.endSec });
     if (outcome === 'confirmed') {

@@ -1,26 +1,29 @@
-import type { ConfirmationPhrase } from '../../protocol/checks.js';
+import type { ConfirmationPhrase } from '../../protocol/keywords.js';
 
 /** The id under which refusal keywords are reported. */
 export const REFUSAL_ID = 'refusal';
 
 /**
- * The clauses of a phrase: its text split at punctuation. Keyword spotters find short phrases far
- * more reliably than long ones, so each clause is spotted on its own and a phrase counts as said
- * when all its clauses were heard in one listening window.
+ * What confirms a phrase, by the labels of its keyword spellings (src/protocol/keywords.ts): a
+ * `full` spelling heard, or every `part` spelling heard in the same window (keyword spotters find
+ * short phrases far more reliably than long ones, so long phrases are also spotted clause by clause).
  */
-export function phraseClauses(text: string): string[] {
-  return text
-    .split(/[，。、；！？,.;!?\s]+/u)
-    .map((c) => c.trim())
-    .filter((c) => c.length > 0);
-}
-
-/** A phrase as the confirmation rules and the speech engine use it. */
-export interface PhraseClauses {
+export interface PhraseRule {
   id: string;
-  clauses: string[];
+  full: string[];
+  parts: string[];
 }
 
-export function toPhraseClauses(phrases: readonly ConfirmationPhrase[]): PhraseClauses[] {
-  return phrases.map((p) => ({ id: p.id, clauses: phraseClauses(p.text) }));
+export function phraseRules(phrases: readonly ConfirmationPhrase[]): PhraseRule[] {
+  return phrases.map((p) => ({
+    id: p.id,
+    full: p.keywords.filter((k) => k.role === 'full').map((k) => k.label),
+    parts: p.keywords.filter((k) => k.role === 'part').map((k) => k.label),
+  }));
+}
+
+/** Whether the labels heard for a phrase confirm it. */
+export function phraseHeard(rule: PhraseRule, heard: ReadonlySet<string> | undefined): boolean {
+  if (!heard) return false;
+  return rule.full.some((l) => heard.has(l)) || (rule.parts.length > 0 && rule.parts.every((l) => heard.has(l)));
 }

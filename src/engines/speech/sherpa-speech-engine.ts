@@ -89,10 +89,7 @@ export class SherpaSpeechEngine implements SpeechEngine {
   createStream(keywords: readonly KeywordSpec[]): SpeechStream {
     if (this.closed) throw new Error('the speech engine is closed');
     if (keywords.length === 0) throw new ValidationError('keyword.none', 'a speech stream needs at least one keyword');
-    const buf = keywordsBuffer(
-      keywords.map((k) => k.text),
-      this.tokens,
-    );
+    const buf = keywordsBuffer(keywords, this.tokens);
     const o = this.opts;
     const spotter = new this.sherpa.KeywordSpotter({
       featConfig: { sampleRate: SPEECH_RATE, featureDim: 80 },
@@ -225,7 +222,7 @@ class SherpaStream implements SpeechStream {
       const r = this.spotter.getResult(s);
       if (!r.keyword) continue;
       const k = this.keywords[Number(r.keyword)];
-      if (k) hits.push({ phraseId: k.phraseId, text: k.text, atSec: r3(startSec + Math.max(0, r.start_time + (r.timestamps.at(-1) ?? 0) - LEAD_SEC)) });
+      if (k) hits.push({ phraseId: k.phraseId, text: k.label, atSec: r3(startSec + Math.max(0, r.start_time + (r.timestamps.at(-1) ?? 0) - LEAD_SEC)) });
       this.spotter.reset(s);
     }
     return hits;

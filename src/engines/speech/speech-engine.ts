@@ -5,14 +5,21 @@
  * Implementation: SherpaSpeechEngine (sherpa-onnx). Shared suite: tests/integration/speech-engine.suite.ts.
  */
 
-/** A keyword to spot: the clause text (Mandarin) and the id it is reported under. */
+/**
+ * A keyword to spot: the id it is reported under, its label (the words, e.g. 我确认购买) and its
+ * spelling in the model's units (a catalogue KeywordSpelling; core/keywords.ts makes them).
+ */
 export interface KeywordSpec {
   phraseId: string;
-  text: string;
+  label: string;
+  tokens: readonly string[];
+  boost?: number | undefined;
+  threshold?: number | undefined;
 }
 
 export interface SpottedKeyword {
   phraseId: string;
+  /** The keyword's label. */
   text: string;
   /** Seconds from the start of the stream. */
   atSec: number;
@@ -45,7 +52,7 @@ export interface SpeechEngine {
   readonly name: string;
   /** Whether utterances come with a transcript. */
   readonly transcribes: boolean;
-  /** A stream listening for these keywords. Throws ValidationError for text the model cannot spell. */
+  /** A stream listening for these keywords. Throws ValidationError for units the model does not have. */
   createStream(keywords: readonly KeywordSpec[]): SpeechStream;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { buildInputArgs } from '../../../src/booth/capture/devices/input-args.js
 import { selectionFromConfig } from '../../../src/booth/capture/devices/selection.js';
 import { CaptureConfig, parseBoothConfig } from '../../../src/booth/config.js';
 import { sessionKeywords } from '../../../src/booth/checks/session-checks.js';
+import { generateKeywords } from '../../../src/core/keywords.js';
 import { DEFAULT_FACE_THRESHOLD, StartChecksRequest } from '../../../src/protocol/checks.js';
 import { BoothEvent, BoothRequest } from '../../../src/protocol/booth-api.js';
 
@@ -25,13 +26,17 @@ describe('checks configuration and requests', () => {
   });
 
   it('validates startChecks: a 128-number descriptor and Chinese phrases', () => {
-    const ok = { type: 'startChecks', enrolledDescriptor: new Array(128).fill(0.1), phrases: [{ id: 'buy', text: '我确认购买' }] };
+    const d = new Array(128).fill(0.1);
+    const phrase = { id: 'buy', text: '我确认购买', keywords: generateKeywords('我确认购买') };
+    const ok = { type: 'startChecks', enrolledDescriptors: [d], phrases: [phrase] };
     expect(BoothRequest.parse(ok).type).toBe('startChecks');
-    expect(StartChecksRequest.safeParse({ ...ok, enrolledDescriptor: [1, 2] }).error?.issues[0]?.message).toMatch(/128 numbers/);
-    expect(StartChecksRequest.safeParse({ ...ok, enrolledDescriptor: [...ok.enrolledDescriptor.slice(1), Number.NaN] }).success).toBe(false);
+    expect(StartChecksRequest.safeParse({ ...ok, enrolledDescriptors: [[1, 2]] }).error?.issues[0]?.message).toMatch(/128 numbers/);
+    expect(StartChecksRequest.safeParse({ ...ok, enrolledDescriptors: [] }).error?.issues[0]?.message).toMatch(/at least one enrolled/);
+    expect(StartChecksRequest.safeParse({ ...ok, enrolledDescriptors: [[...d.slice(1), Number.NaN]] }).success).toBe(false);
     expect(StartChecksRequest.safeParse({ ...ok, phrases: [] }).success).toBe(false);
-    expect(StartChecksRequest.safeParse({ ...ok, phrases: [{ id: 'Buy Now', text: '我确认购买' }] }).success).toBe(false);
-    expect(StartChecksRequest.safeParse({ ...ok, phrases: [{ id: 'buy', text: 'I agree' }] }).success).toBe(false);
+    expect(StartChecksRequest.safeParse({ ...ok, phrases: [{ ...phrase, id: 'Buy Now' }] }).success).toBe(false);
+    expect(StartChecksRequest.safeParse({ ...ok, phrases: [{ ...phrase, text: 'I agree' }] }).success).toBe(false);
+    expect(StartChecksRequest.safeParse({ ...ok, phrases: [{ id: 'buy', text: '我确认购买' }] }).success).toBe(false);
     expect(BoothRequest.parse({ type: 'disclosureEnded' }).type).toBe('disclosureEnded');
     expect(BoothRequest.safeParse({ type: 'disclosureEnded', extra: 1 }).success).toBe(false);
   });
@@ -43,15 +48,12 @@ describe('checks configuration and requests', () => {
     expect(BoothEvent.safeParse({ ...e, event: { ...e.event, reason: 'sleepy' } }).success).toBe(false);
   });
 
-  it('listens for every clause of every phrase and each refusal once', () => {
-    const k = sessionKeywords([{ id: 'read', text: '本人已阅读，理解风险提示' }, { id: 'buy', text: '我确认购买' }], ['我不同意', '我不同意', '不确认']);
-    expect(k).toEqual([
-      { phraseId: 'read', text: '本人已阅读' },
-      { phraseId: 'read', text: '理解风险提示' },
-      { phraseId: 'buy', text: '我确认购买' },
-      { phraseId: 'refusal', text: '我不同意' },
-      { phraseId: 'refusal', text: '不确认' },
-    ]);
+  it('listens for every spelling of every phrase (full and parts) and each refusal once, in dictionary tones', () => {
+    const phrases = ['本人已阅读，理解风险提示', '我确认购买'].map((text, i) => ({ id: `p${i}`, text, keywords: generateKeywords(text) }));
+    const k = sessionKeywords(phrases, ['我不同意', '我不同意', '不确认']);
+    expect(k.map((x) => `${x.phraseId}:${x.label}`)).toEqual(['p0:本人已阅读理解风险提示', 'p0:本人已阅读', 'p0:理解风险提示', 'p1:我确认购买', 'refusal:我不同意', 'refusal:不确认']);
+    expect(k.at(-1)!.tokens.join(' ')).toBe('b ù q uè r èn');
+    expect(k[3]!.tokens.join(' ')).toBe('w ǒ q uè r èn g òu m ǎi');
   });
 });
 

@@ -1,20 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { ConfirmationFlow } from '../../../../src/core/checks/confirmation-flow.js';
-import { phraseClauses, REFUSAL_ID, toPhraseClauses } from '../../../../src/core/checks/phrases.js';
+import { phraseHeard, phraseRules, REFUSAL_ID } from '../../../../src/core/checks/phrases.js';
+import { generateKeywords } from '../../../../src/core/keywords.js';
 import { ConfirmationPolicy } from '../../../../src/protocol/checks.js';
 
 const policy = ConfirmationPolicy.parse({ windowSec: 10, maxAttempts: 2, maxReplays: 1 });
-const phrases = toPhraseClauses([
-  { id: 'read', text: '本人已阅读，理解风险提示' },
-  { id: 'buy', text: '我确认购买' },
-]);
+const phrases = phraseRules(['本人已阅读，理解风险提示', '我确认购买'].map((text, i) => ({ id: ['read', 'buy'][i]!, text, keywords: generateKeywords(text) })));
+const buyOnly = [{ id: 'buy', full: ['我确认购买'], parts: [] }];
 const hit = (phraseId: string, text: string, atSec: number) => ({ phraseId, text, atSec });
 const utt = (startSec: number, endSec: number, ...hits: ReturnType<typeof hit>[]) => ({ startSec, endSec, hits });
 
 describe('confirmation rules', () => {
-  it('splits phrases into clauses at punctuation', () => {
-    expect(phraseClauses('本人已阅读，理解风险提示。 我确认购买')).toEqual(['本人已阅读', '理解风险提示', '我确认购买']);
-    expect(phrases[0]!.clauses).toEqual(['本人已阅读', '理解风险提示']);
+  it('counts a phrase as heard by its full spelling or by all its parts', () => {
+    expect(phrases[0]).toEqual({ id: 'read', full: ['本人已阅读理解风险提示'], parts: ['本人已阅读', '理解风险提示'] });
+    expect(phraseHeard(phrases[0]!, new Set(['本人已阅读理解风险提示']))).toBe(true);
+    expect(phraseHeard(phrases[0]!, new Set(['本人已阅读']))).toBe(false);
+    expect(phraseHeard(phrases[0]!, new Set(['理解风险提示', '本人已阅读']))).toBe(true);
+    expect(phraseHeard(buyOnly[0]!, new Set(['本人已阅读']))).toBe(false);
+    expect(phraseHeard(buyOnly[0]!, undefined)).toBe(false);
   });
 
   it('ignores speech before the disclosure ended and confirms when every clause was heard in the window', () => {
@@ -34,7 +37,7 @@ describe('confirmation rules', () => {
   });
 
   it('treats an utterance with a refusal as refused even when it also holds the phrases, and replays', () => {
-    const f = new ConfirmationFlow(policy, [{ id: 'buy', clauses: ['我确认购买'] }]);
+    const f = new ConfirmationFlow(policy, buyOnly);
     f.disclosureEnded(0);
     const out = f.onUtterance(utt(1, 3, hit('buy', '我确认购买', 2), hit(REFUSAL_ID, '我不确认', 1.5)), 3);
     expect(out.map((d) => d.type)).toEqual(['confirmation.attempt', 'disclosure.replay']);
@@ -50,7 +53,7 @@ describe('confirmation rules', () => {
   });
 
   it('replays after maxAttempts utterances without the phrase, and after a silent window', () => {
-    const f = new ConfirmationFlow(policy, [{ id: 'buy', clauses: ['我确认购买'] }]);
+    const f = new ConfirmationFlow(policy, buyOnly);
     f.disclosureEnded(0);
     expect(f.onUtterance(utt(1, 2), 2).map((d) => d.type)).toEqual(['confirmation.attempt']);
     expect(f.onUtterance(utt(3, 4), 4).map((d) => d.type)).toEqual(['confirmation.attempt', 'disclosure.replay']);
@@ -60,14 +63,14 @@ describe('confirmation rules', () => {
   });
 
   it('closes the window before counting a late utterance', () => {
-    const f = new ConfirmationFlow(policy, [{ id: 'buy', clauses: ['我确认购买'] }]);
+    const f = new ConfirmationFlow(policy, buyOnly);
     f.disclosureEnded(0);
     const out = f.onUtterance(utt(11, 12, hit('buy', '我确认购买', 11.5)), 12);
     expect(out).toEqual([{ type: 'disclosure.replay', atSec: 12, replay: 1, reason: 'silence' }]);
   });
 
   it('ignores hits of phrases the session does not ask for', () => {
-    const f = new ConfirmationFlow(policy, [{ id: 'buy', clauses: ['我确认购买'] }]);
+    const f = new ConfirmationFlow(policy, buyOnly);
     f.disclosureEnded(0);
     expect(f.onUtterance(utt(1, 2, hit('other', '我确认购买', 1.5)), 2)[0]).toMatchObject({ outcome: 'incomplete', heard: {} });
   });
