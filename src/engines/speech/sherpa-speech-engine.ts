@@ -47,6 +47,7 @@ export class SherpaSpeechEngine implements SpeechEngine {
   readonly transcribes: boolean;
   private readonly tokens: Set<string>;
   private readonly recognizer: OnlineRecognizer | null;
+  private readonly spotters = new Map<string, KeywordSpotter>();
   private closed = false;
 
   private constructor(
@@ -91,16 +92,7 @@ export class SherpaSpeechEngine implements SpeechEngine {
     if (keywords.length === 0) throw new ValidationError('keyword.none', 'a speech stream needs at least one keyword');
     const buf = keywordsBuffer(keywords, this.tokens);
     const o = this.opts;
-    const spotter = new this.sherpa.KeywordSpotter({
-      featConfig: { sampleRate: SPEECH_RATE, featureDim: 80 },
-      modelConfig: model(this.kws, o.numThreads),
-      maxActivePaths: 4,
-      numTrailingBlanks: 1,
-      keywordsScore: o.keywordsScore,
-      keywordsThreshold: o.keywordsThreshold,
-      keywordsBuf: buf,
-      keywordsBufSize: Buffer.byteLength(buf),
-    });
+    const spotter = this.spotter(buf);
     const vad = new this.sherpa.Vad(
       {
         sileroVad: { model: o.vadModel, threshold: o.vadThreshold, minSilenceDuration: o.minSilenceSec, minSpeechDuration: 0.25, windowSize: 512, maxSpeechDuration: o.maxSpeechSec },
@@ -114,9 +106,36 @@ export class SherpaSpeechEngine implements SpeechEngine {
     return new SherpaStream(spotter, this.recognizer, vad, [...keywords]);
   }
 
+  /**
+   * A keyword spotter for a keywords buffer: loading one reads the model (~0.5 s), so the last few
+   * are kept (a booth runs the same product's phrases session after session). Spotters hold no
+   * per-utterance state: every utterance gets its own stream.
+   */
+  private spotter(buf: string): KeywordSpotter {
+    let sp = this.spotters.get(buf);
+    if (!sp) {
+      const o = this.opts;
+      sp = new this.sherpa.KeywordSpotter({
+        featConfig: { sampleRate: SPEECH_RATE, featureDim: 80 },
+        modelConfig: model(this.kws, o.numThreads),
+        maxActivePaths: 4,
+        numTrailingBlanks: 1,
+        keywordsScore: o.keywordsScore,
+        keywordsThreshold: o.keywordsThreshold,
+        keywordsBuf: buf,
+        keywordsBufSize: Buffer.byteLength(buf),
+      });
+      if (this.spotters.size >= 8) this.spotters.delete(this.spotters.keys().next().value!);
+    }
+    this.spotters.delete(buf);
+    this.spotters.set(buf, sp);
+    return sp;
+  }
+
   async close(): Promise<void> {
     // Native handles are released by their finalizers; a closed engine makes no new streams.
     this.closed = true;
+    this.spotters.clear();
   }
 }
 
