@@ -58,8 +58,9 @@ export class ChecksService extends EventEmitter<ChecksServiceEvents> {
   ) {
     super();
     this.timeline = new TimelineStore(db);
-    sessions.on('face', (f: Buffer) => this.current?.checks.onFace(f));
-    sessions.on('pcm', (p: Buffer) => this.current?.checks.onPcm(p));
+    // Tap handlers run inside the recorder's pipe events: a failing check must never reach them.
+    sessions.on('face', (f: Buffer) => this.safely('face', (c) => c.onFace(f)));
+    sessions.on('pcm', (p: Buffer) => this.safely('speech', (c) => c.onPcm(p)));
     sessions.on('ended', (id: string) => {
       this.stopSession(id).catch((err: unknown) => this.log.error({ err, sessionId: id }, 'stopping the checks failed'));
     });
@@ -163,9 +164,29 @@ export class ChecksService extends EventEmitter<ChecksServiceEvents> {
     return entry.checks.view();
   }
 
-  /** Stamps a decision, stores it in order, then emits it. */
+  private tapErrors = 0;
+
+  /** Runs a tap handler of the current checks; an error is logged and recorded (the first, then every 100th). */
+  private safely(engine: 'face' | 'speech', fn: (c: SessionChecks) => void): void {
+    const entry = this.current;
+    if (!entry) return;
+    try {
+      fn(entry.checks);
+    } catch (err) {
+      if (this.tapErrors++ % 100 !== 0) return;
+      this.log.error({ err, sessionId: entry.sessionId, engine }, 'a check failed on a tap frame');
+      this.record(entry, { type: 'checks.error', atSec: entry.checks.sec(), engine, message: (err as Error).message });
+    }
+  }
+
+  /** Stamps a decision, stores it in order, then emits it. Never throws: a decision that does not validate is logged. */
   private record(entry: NonNullable<ChecksService['current']>, d: CheckDecision): void {
-    const event = CheckEvent.parse({ ...d, at: new Date().toISOString() });
+    const parsed = CheckEvent.safeParse({ ...d, at: new Date().toISOString() });
+    if (!parsed.success) {
+      this.log.error({ sessionId: entry.sessionId, decision: d, issues: parsed.error.issues }, 'a check decision does not validate; not recorded');
+      return;
+    }
+    const event = parsed.data;
     const view = entry.checks.view();
     entry.writes = entry.writes
       .then(() => this.timeline.append(entry.sessionId, 'checks', event))
