@@ -7,7 +7,9 @@
 #    by hand as its readme says); only the missing ones, with sudo when not root;
 #  - Node.js >= 22.12: if the node on PATH is older, the `node` package from the npm registry is
 #    installed into ~/.cache/dualrec/node22 (scripts/with-node puts it first on PATH);
-#  - npm ci (exact versions from package-lock.json).
+#  - npm ci (exact versions from package-lock.json);
+#  - the mediasoup worker built against Debian's libraries (native/mediasoup/build-worker.sh; cached
+#    in ~/.cache/dualrec, so only the first run compiles, ~6 CPU-minutes).
 # Safe to run again; it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +17,8 @@ cd "$(dirname "$0")/.."
 NODE_VERSION=22.23.3
 NODE_DIR="${DUALREC_NODE_DIR:-$HOME/.cache/dualrec/node22}"
 APT_PACKAGES=(ffmpeg chromium xvfb fonts-dejavu-core fonts-noto-cjk postgresql openssl espeak-ng)
+# mediasoup worker build (native/mediasoup/build-worker.sh)
+APT_PACKAGES+=(build-essential pkg-config ninja-build meson libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev)
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
@@ -51,4 +55,6 @@ fi
 
 log "installing npm dependencies (npm ci)"
 scripts/with-node npm ci --no-audit --no-fund
+log "mediasoup worker (native/mediasoup/build-worker.sh: cached, else built)"
+scripts/with-node native/mediasoup/build-worker.sh >/dev/null
 log "done. Run commands through scripts/with-node when your node is older than 22.12."
