@@ -21,6 +21,7 @@ import type { PeriodicTask } from '../platform/periodic.js';
 const RETENTION_SWEEP_MS = 60_000;
 /** How often the audit log's head is signed with the archive key (a no-op when nothing was appended). */
 const AUDIT_CHECKPOINT_MS = 3_600_000;
+import { SfuService } from './sfu/sfu-service.js';
 
 /**
  * The audit log of a data folder: the one place the server and the `dualrec` admin commands get it.
@@ -45,6 +46,7 @@ export class Server {
     readonly catalogue: CatalogueServices,
     readonly evidence: EvidenceServices,
     private readonly background: ReadonlyArray<PeriodicTask<unknown>>,
+    readonly sfu: SfuService,
     private readonly worker: ArchiveWorker,
     private readonly app: FastifyInstance,
     private readonly log: Logger,
@@ -62,7 +64,9 @@ export class Server {
       const auth = await createAuthServices(archive.db, audit, config, log.child({ part: 'auth' }));
       const catalogue = await createCatalogueServices(archive, ffmpeg, audit, log);
       const evidence = openEvidence(archive, ffmpeg, log, audit);
+      const sfu = await SfuService.create(archive.db, audit, config.sfu, log.child({ part: 'sfu' }));
       const app = await buildApp({
+        sfu,
         db: archive.db,
         ingest,
         keys: archive.keys,
@@ -77,7 +81,7 @@ export class Server {
       await worker.start();
       const background = [evidence.startSweep(RETENTION_SWEEP_MS), evidence.startCheckpoints(AUDIT_CHECKPOINT_MS)];
       log.info({ dataDir: config.dataDir, database: config.database.kind, archiveKeyId: archive.keys.keyId, archiveSigningKeyId: archive.keys.signingKeyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
-      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, evidence, background, worker, app, log);
+      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, evidence, background, sfu, worker, app, log);
     } catch (err) {
       await archive.close();
       throw err;
@@ -109,6 +113,7 @@ export class Server {
     this.closed = true;
     await this.app.close();
     for (const task of this.background) await task.close();
+    await this.sfu.close();
     await this.worker.close();
     await this.archive.close();
   }

@@ -20,6 +20,8 @@ import { registerCustomerRoutes } from './customer-routes.js';
 import { registerStaffRoutes } from './staff-routes.js';
 import type { EvidenceServices } from '../evidence/evidence-services.js';
 import { registerEvidenceRoutes } from './evidence-routes.js';
+import { registerSfuRoutes } from './sfu-routes.js';
+import type { SfuService } from '../sfu/sfu-service.js';
 import { API_PREFIX, type HealthResponse } from '../../protocol/server-api.js';
 
 const JSON_BODY_LIMIT = 4 * 1024 * 1024;
@@ -31,6 +33,7 @@ export interface AppDeps {
   auth: AuthServices;
   catalogue: CatalogueServices;
   evidence: EvidenceServices;
+  sfu: SfuService;
   maxSegmentBytes: number;
   loginMaxPerIpPerMinute: number;
   onFinished: () => void;
@@ -61,6 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerCatalogueRoutes(app, { ...deps.catalogue, guard: deps.auth.guard });
   await registerCustomerRoutes(app, { customers: deps.catalogue.customers, guard: deps.auth.guard, boothOf });
   registerEvidenceRoutes(app, { guard: deps.auth.guard, evidence: deps.evidence });
+  await registerSfuRoutes(app, { sfu: deps.sfu, guard: deps.auth.guard });
   await app.ready();
   return app;
 }
