@@ -23,6 +23,8 @@ import { buildStatusReport } from './faults/booth-status.js';
 import { FaultReporter } from './faults/fault-reporter.js';
 import { SqliteFaultStore } from './faults/fault-store.js';
 import { SessionService } from './session-service.js';
+import { RemoteAssist } from './sfu/remote-assist.js';
+import { recordingStatusOf } from './sfu/recording-status.js';
 import { ServerClient, ServerRejectedError } from './sync/server-client.js';
 import { StatusReporter } from './sync/status-reporter.js';
 import { SyncLoop } from './sync/sync-loop.js';
@@ -50,6 +52,8 @@ export class Booth extends EventEmitter<BoothEvents> {
   private enrollTimer: NodeJS.Timeout | null = null;
   private stateTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Remote assistance (SFU room of this booth), when `remote.enabled`. */
+  private remote: RemoteAssist | null = null;
   /** Vault parts (disk guard, purger, segment rows), set by create(). */
   private vault: { guard: DiskGuard; purger: Purger; segments: SegmentStore } | null = null;
   /** The offline product catalogue, set by create(). */
@@ -109,6 +113,11 @@ export class Booth extends EventEmitter<BoothEvents> {
       booth.vault = { guard, purger, segments };
       const catalogueClient = new CatalogueClient({ baseUrl: () => client.baseUrl, token: () => booth?.identity?.token ?? null, timeoutMs: config.sync.requestTimeoutMs });
       booth.cat = await BoothCatalogue.open({ dir: join(config.dataDir, 'catalogue'), client: catalogueClient, refreshEveryMs: config.catalogue.refreshEveryMs, log: log.child({ part: 'catalogue' }), faults });
+      if (config.remote.enabled) {
+        const remote = new RemoteAssist(client, config.remote, async () => recordingStatusOf(await sessions.view()), faults, log.child({ part: 'remote' }));
+        booth.remote = remote;
+        sessions.live = () => remote.live();
+      }
       faults.on('change', () => {
         booth.changed();
         faults.flush().then(() => sync.reportNow(), (err: unknown) => log.error({ err }, 'cannot flush faults'));
@@ -172,7 +181,10 @@ export class Booth extends EventEmitter<BoothEvents> {
       case 'getState':
         return this.state();
       case 'startSession':
+        await this.remote?.prepare();
         return this.sessions.start(req.productId);
+      case 'remoteTicket':
+        return { remote: (await this.remote?.kioskTicket()) ?? null };
       case 'stopSession':
         return this.sessions.stop();
       case 'getCatalogue':
@@ -281,6 +293,7 @@ export class Booth extends EventEmitter<BoothEvents> {
     await this.vault?.purger.close();
     await this.sessions.close();
     await this.checks?.close();
+    await this.remote?.leave();
     await this.sync.close();
     await this.faults.flush();
     await this.db.destroy();

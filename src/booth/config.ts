@@ -121,6 +121,22 @@ export const BoothConfig = z.strictObject({
   capture: CaptureConfig.prefault({}),
   /** Face and speech checks (models, default policy). */
   checks: ChecksConfig.prefault({}),
+  /** Remote assistance: publish the capture into the server's SFU room reserved for this booth. */
+  remote: z
+    .strictObject({
+      /** Off by default: no RTP output, the capture is exactly the recording. */
+      enabled: z.boolean().default(false),
+      /** Also publish the screen (the camera and microphone are always published). */
+      publishScreen: z.boolean().default(false),
+      width: z.number().int().min(160).max(1920).multipleOf(2).default(1280),
+      height: z.number().int().min(120).max(1080).multipleOf(2).default(720),
+      fps: z.number().int().min(5).max(30).default(15),
+      /** Live video bitrate, bits/s. */
+      bitrate: z.number().int().min(100_000).max(8_000_000).default(1_500_000),
+      /** How often the recording status goes to the room (staff and monitors), ms. */
+      statusEveryMs: z.number().int().min(200).max(60_000).default(2000),
+    })
+    .prefault({}),
   /** Explicit ffmpeg binary; default: system ffmpeg, else @ffmpeg-installer/ffmpeg. */
   ffmpegPath: z.string().nullable().default(null),
   sync: z

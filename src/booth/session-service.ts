@@ -11,6 +11,7 @@ import type { BoothSessionView, SessionPhase } from '../protocol/booth-api.js';
 import { KeyWrap, SessionManifest, type ManifestGap, type ManifestSegment } from '../protocol/envelope.js';
 import type { FfmpegInfo } from '../platform/ffmpeg.js';
 import type { Logger } from '../platform/log.js';
+import type { LiveOutput } from './capture/args.js';
 import { captureInputPlan } from './capture/plan.js';
 import type { RecordingLock } from './capture/recording-lock.js';
 import { CaptureSupervisor, type Restart } from './capture/supervisor.js';
@@ -59,6 +60,8 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   private active: ActiveSession | null = null;
   /** Set synchronously while a start is under way, so two starts cannot both pass the checks. */
   private starting = false;
+  /** Live RTP outputs into the SFU for the next runs (remote assistance); null: none. */
+  live: (() => LiveOutput | null) | null = null;
 
   constructor(
     private readonly db: Kysely<BoothDb>,
@@ -130,6 +133,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
         faults: this.faults,
         lock: this.lock,
         log,
+        live: () => this.live?.() ?? null,
       });
     } catch (err) {
       sealer.destroy();

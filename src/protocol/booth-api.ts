@@ -5,6 +5,7 @@ import { Fault } from './faults.js';
 import { BoothCatalogueView, CatalogueEntry, ProductSlug } from './catalogue.js';
 import { BoothCustomer, IdDocument } from './customers.js';
 import { CheckEvent, ChecksRequests, ChecksView, type ChecksResponses } from './checks.js';
+import { TicketResponse } from './sfu.js';
 
 /**
  * The kiosk <-> booth API. The same typed messages travel over Electron IPC (preload) and, in
@@ -23,6 +24,8 @@ export const BoothRequest = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('lookupCustomer'), idDocument: IdDocument }),
   // Face and speech checks (src/protocol/checks.ts).
   ...ChecksRequests,
+  /** A one-time ticket for the kiosk to join the booth's remote-session room (null when not in one). */
+  z.strictObject({ type: z.literal('remoteTicket') }),
 ]);
 export type BoothRequest = z.infer<typeof BoothRequest>;
 export type BoothRequestType = BoothRequest['type'];
@@ -77,6 +80,9 @@ export type BoothState = z.infer<typeof BoothState>;
 
 export const StartSessionResult = z.strictObject({ sessionId: SessionId });
 
+/** The kiosk's way into the booth's remote-session room: the server and a one-time ticket, or null. */
+export const RemoteTicketResult = z.strictObject({ remote: z.strictObject({ serverUrl: z.string(), ticket: TicketResponse }).nullable() });
+
 /** Response type for each request type. */
 export interface BoothResponses extends ChecksResponses {
   getState: BoothState;
@@ -85,6 +91,7 @@ export interface BoothResponses extends ChecksResponses {
   getCatalogue: BoothCatalogueView;
   getProduct: CatalogueEntry;
   lookupCustomer: BoothCustomer;
+  remoteTicket: z.infer<typeof RemoteTicketResult>;
 }
 export type BoothResponse<T extends BoothRequestType> = BoothResponses[T];
 

@@ -2,6 +2,7 @@ import { ValidationError } from '../../core/errors.js';
 import type { CaptureConfig } from '../config.js';
 
 import type { InputPlan } from './devices/types.js';
+import { rtpOutputArgs, type LiveVideoSettings, type RtpTarget } from '../sfu/rtp.js';
 
 export type { InputPlan };
 
@@ -16,6 +17,13 @@ export interface CaptureOutput {
   segmentPattern: string;
   /** Added to every output timestamp, so a restarted run continues the session's timeline. */
   tsOffsetSec: number;
+  /** Live outputs into the SFU (remote assistance): extra RTP outputs, the recording is unchanged. */
+  live?: LiveOutput | undefined;
+}
+
+export interface LiveOutput {
+  targets: RtpTarget[];
+  video: LiveVideoSettings;
 }
 
 /**
@@ -42,15 +50,18 @@ export function buildCaptureArgs(cfg: CaptureConfig, plan: InputPlan, out: Captu
   const args: string[] = ['-hide_banner', '-loglevel', 'error', '-nostats', '-stats_period', '1', '-progress', `pipe:${FD.progress}`, ...plan.args];
   if (!plan.screen && !plan.camera) throw new ValidationError('capture.no_video', 'capture: neither a screen nor a camera is selected; the recording needs video');
   const graph: string[] = [];
-  if (plan.camera) graph.push(`[${plan.camera}]split=3[cam][camface][camprev]`);
+  const live = liveTargets(plan, out.live);
+  const screenIn = live.screen ? 'screenin' : plan.screen;
+  if (live.screen) graph.push(`[${plan.screen}]split=2[screenin][screenlive]`);
+  if (plan.camera) graph.push(`[${plan.camera}]split=${live.camera ? 4 : 3}[cam][camface][camprev]${live.camera ? '[camlive]' : ''}`);
   if (plan.screen && plan.camera) {
     // Both pictures on one frame grid (fps), so the overlay never shows the camera a frame late:
     // without it the inset lagged up to one frame (67 ms at 15 fps) behind the sound.
     graph.push(`[cam]fps=${cfg.fps},scale=${cfg.pipWidth}:-2[pip]`);
-    graph.push(`[${plan.screen}]fps=${cfg.fps}[scr]`);
+    graph.push(`[${screenIn}]fps=${cfg.fps}[scr]`);
     graph.push(`[scr][pip]overlay=W-w-16:H-h-16:eof_action=pass:shortest=0,format=yuv420p[v]`);
   } else if (plan.screen) {
-    graph.push(`[${plan.screen}]format=yuv420p[v]`);
+    graph.push(`[${screenIn}]format=yuv420p[v]`);
   } else {
     graph.push(`[cam]format=yuv420p[v]`);
   }
@@ -60,8 +71,10 @@ export function buildCaptureArgs(cfg: CaptureConfig, plan: InputPlan, out: Captu
     graph.push(`[camface]framestep=${tapStep(cfg.fps, t.faceFps)},scale=${t.faceWidth}:${t.faceHeight},format=gray[face]`);
     graph.push(`[camprev]framestep=${tapStep(cfg.fps, t.previewFps)},scale=${t.previewWidth}:-2[prev]`);
   }
+  if (live.camera && out.live) graph.push(`[camlive]${liveScale(out.live.video)}[live_camera]`);
+  if (live.screen && out.live) graph.push(`[screenlive]${liveScale(out.live.video)}[live_screen]`);
   if (plan.mic) {
-    graph.push(`[${plan.mic}]asplit=2[a][atap]`);
+    graph.push(`[${plan.mic}]asplit=${live.mic ? 3 : 2}[a][atap]${live.mic ? '[live_mic]' : ''}`);
     graph.push(`[atap]aresample=${PCM_RATE},aformat=sample_fmts=s16:channel_layouts=mono[pcm]`);
   }
   args.push('-filter_complex', graph.join(';'));
@@ -84,7 +97,24 @@ export function buildCaptureArgs(cfg: CaptureConfig, plan: InputPlan, out: Captu
   if (plan.camera) args.push('-map', '[face]', '-f', 'rawvideo', '-pix_fmt', 'gray', `pipe:${FD.face}`);
   if (plan.mic) args.push('-map', '[pcm]', '-f', 's16le', `pipe:${FD.pcm}`);
   if (plan.camera) args.push('-map', '[prev]', '-c:v', 'mjpeg', '-q:v', '8', '-f', 'mpjpeg', `pipe:${FD.preview}`);
+  // Live outputs last, so the recording's outputs keep their order and options.
+  for (const source of ['camera', 'screen', 'mic'] as const) {
+    const target = live[source];
+    if (target && out.live) args.push(...rtpOutputArgs(`live_${source}`, target, out.live.video));
+  }
   return args;
+}
+
+/** The live targets this run can feed: a source only when the plan has its device. */
+function liveTargets(plan: InputPlan, live: LiveOutput | undefined): Partial<Record<'camera' | 'screen' | 'mic', RtpTarget>> {
+  const has = { camera: !!plan.camera, screen: !!plan.screen, mic: !!plan.mic };
+  const r: Partial<Record<'camera' | 'screen' | 'mic', RtpTarget>> = {};
+  for (const t of live?.targets ?? []) if (has[t.source]) r[t.source] = t;
+  return r;
+}
+
+function liveScale(v: LiveVideoSettings): string {
+  return `fps=${v.fps},scale=${v.width}:${v.height}:force_original_aspect_ratio=decrease,pad=${v.width}:${v.height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`;
 }
 
 /** Frames to step for a tap of at least `rate` fps from a `fps` source: it delivers fps / step frames per second. */

@@ -7,7 +7,7 @@ import { DependencyError } from '../../core/errors.js';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
 import type { Logger } from '../../platform/log.js';
 import type { CaptureConfig } from '../config.js';
-import { buildCaptureArgs, FD, parseSegmentListLine, type InputPlan } from './args.js';
+import { buildCaptureArgs, FD, parseSegmentListLine, type InputPlan, type LiveOutput } from './args.js';
 import { FixedChunker, MjpegSplitter } from './mjpeg.js';
 import { ProgressParser, type CaptureProgress } from './progress.js';
 
@@ -70,9 +70,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     });
   }
 
-  static start(ff: FfmpegInfo, cfg: CaptureConfig, plan: InputPlan, spoolDir: string, tsOffsetSec: number, log: Logger): Promise<Recorder> {
+  static start(ff: FfmpegInfo, cfg: CaptureConfig, plan: InputPlan, spoolDir: string, tsOffsetSec: number, log: Logger, live?: LiveOutput): Promise<Recorder> {
     mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
-    const args = buildCaptureArgs(cfg, plan, { segmentPattern: join(spoolDir, 'seg-%06d.ts'), tsOffsetSec });
+    const args = buildCaptureArgs(cfg, plan, { segmentPattern: join(spoolDir, 'seg-%06d.ts'), tsOffsetSec, live });
     log.info({ ffmpeg: ff.ffmpeg, args: args.join(' ') }, 'starting ffmpeg');
     const child = spawn(ff.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'], cwd: spoolDir });
     const rec = new Recorder(child, spoolDir, cfg, log);

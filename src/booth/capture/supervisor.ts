@@ -5,7 +5,7 @@ import type { FfmpegInfo } from '../../platform/ffmpeg.js';
 import type { Logger } from '../../platform/log.js';
 import type { CaptureConfig } from '../config.js';
 import type { FaultReporter } from '../faults/fault-reporter.js';
-import type { InputPlan } from './args.js';
+import type { InputPlan, LiveOutput } from './args.js';
 import type { CaptureProgress } from './progress.js';
 import { Recorder, type ClosedSegment, type RecorderExit } from './recorder.js';
 import type { RecordingLock } from './recording-lock.js';
@@ -44,6 +44,8 @@ export interface SupervisorOptions {
   faults: FaultReporter;
   lock: RecordingLock;
   log: Logger;
+  /** Live RTP outputs into the SFU for each run (remote assistance), if any. */
+  live?: () => LiveOutput | null;
 }
 
 const WATCH_MS = 500;
@@ -99,7 +101,7 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
     const run = this.run;
     const log = this.o.log.child({ run });
     const tsOffset = run === 0 ? 0 : (Date.now() - this.sessionStartedAt) / 1000;
-    const rec = await Recorder.start(this.o.ff, this.o.cfg, this.o.plan(this.withScreen), join(this.o.spoolDir, `run-${run}`), tsOffset, log);
+    const rec = await Recorder.start(this.o.ff, this.o.cfg, this.o.plan(this.withScreen), join(this.o.spoolDir, `run-${run}`), tsOffset, log, this.o.live?.() ?? undefined);
     this.recorder = rec;
     this.runStartedAt = Date.now();
     this.lastProgressAt = this.runStartedAt;

@@ -17,6 +17,7 @@ import {
   type EnrollRequest,
   type FinishSessionRequest,
 } from '../../protocol/server-api.js';
+import { BoothRoomResponse, TicketResponse } from '../../protocol/sfu.js';
 import type { Throttle } from './throttle.js';
 
 /** The server answered with an error status. `status` and `code` come from the response. */
@@ -92,6 +93,16 @@ export class ServerClient {
 
   finish(sessionId: string, req: FinishSessionRequest): Promise<z.infer<typeof FinishSessionResponse>> {
     return this.request('POST', `/sessions/${encodeURIComponent(sessionId)}/finish`, FinishSessionResponse, { json: req });
+  }
+
+  /** The remote session (SFU room) reserved for this booth that is open now, if any. */
+  sfuRoom(): Promise<z.infer<typeof BoothRoomResponse>> {
+    return this.request('GET', '/booth/sfu/room', BoothRoomResponse, {});
+  }
+
+  /** A one-time signalling ticket for this booth's capture or its kiosk page. */
+  sfuTicket(roomId: string, as: 'booth' | 'kiosk'): Promise<z.infer<typeof TicketResponse>> {
+    return this.request('POST', '/booth/sfu/tickets', TicketResponse, { json: { roomId, as } });
   }
 
   private async request<S extends z.ZodType>(
