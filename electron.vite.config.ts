@@ -46,6 +46,7 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           kiosk: resolve(root, 'renderer/kiosk/index.html'),
+          'console-remote': resolve(root, 'renderer/console/remote/index.html'),
         },
       },
     },

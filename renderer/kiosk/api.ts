@@ -8,6 +8,7 @@ import {
   BRIDGE_CALL_PATH,
   BRIDGE_EVENTS_PATH,
   BRIDGE_PREVIEW_PATH,
+  RemoteTicketResult,
   StartSessionResult,
   type BoothRequest,
   type BoothRequestType,
@@ -60,6 +61,7 @@ const responseSchemas: { [T in BoothRequestType]: z.ZodType<BoothResponses[T]> }
   verifyFace: ChecksView,
   disclosureEnded: ChecksView,
   getChecks: ChecksSnapshot,
+  remoteTicket: RemoteTicketResult,
 };
 
 function ipcTransport(dualrec: DualrecApi): Transport {
