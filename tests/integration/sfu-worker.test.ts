@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '../../src/platform/ffmpeg.js';
 import { ROOM_MEDIA_CODECS } from '../../src/server/sfu/codecs.js';
 import { loadMediasoup, resolveWorkerBinary } from '../../src/server/sfu/mediasoup-loader.js';
+import { WorkerPool } from '../../src/server/sfu/worker-pool.js';
+import { createLogger } from '../../src/platform/log.js';
 
 let worker: types.Worker;
 let router: types.Router;
@@ -76,7 +78,7 @@ describe('mediasoup worker', () => {
       '-c:v', 'libx264', '-profile:v', 'baseline', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '15', '-pix_fmt', 'yuv420p',
       '-payload_type', '102', '-ssrc', '22222222', '-f', 'rtp', '-srtp_out_suite', 'AES_CM_128_HMAC_SHA1_80', '-srtp_out_params', keyBase64,
       `srtp://127.0.0.1:${input.tuple.localPort}?rtcpport=${input.rtcpTuple!.localPort}&pkt_size=1200`];
-    const code = await new Promise<number | null>((resolve) => spawn(ff.ffmpeg, args, { stdio: 'inherit' }).on('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => spawn(ff.ffmpeg, args, { stdio: ['ignore', 'ignore', 'inherit'] }).on('exit', resolve));
     expect(code).toBe(0);
     const stats = await producer.getStats();
     udp.close();
@@ -85,5 +87,28 @@ describe('mediasoup worker', () => {
     expect(consumer.kind).toBe('video');
     input.close();
     output.close();
+  });
+
+  it('a pool spreads rooms over its workers and replaces a worker that dies', async () => {
+    const pool = await WorkerPool.create({ workers: 2, rtcMinPort: 47100, rtcMaxPort: 47199, logLevel: 'error' }, createLogger('sfu', 'silent'));
+    try {
+      const rooms = await Promise.all([1, 2, 3, 4].map((n) => pool.createRouter({ n })));
+      expect(pool.load().map((l) => l.routers)).toEqual([2, 2]);
+      expect(new Set(rooms.map((r) => r.workerPid)).size).toBe(2);
+      rooms[0]!.router.close();
+      expect(pool.load().map((l) => l.routers)).toEqual([1, 2]);
+      const next = await pool.createRouter({ n: 5 });
+      expect(next.workerIndex).toBe(0);
+
+      const died = new Promise<{ index: number }>((r) => pool.once('workerDied', r));
+      const victim = pool.load()[1]!.pid;
+      process.kill(victim, 'SIGKILL');
+      expect((await died).index).toBe(1);
+      await expect.poll(() => pool.load()[1]!.pid, { timeout: 10_000 }).not.toBe(victim);
+      const after = await pool.createRouter({ n: 6 });
+      expect(after.workerIndex).toBe(1);
+    } finally {
+      await pool.close();
+    }
   });
 });
