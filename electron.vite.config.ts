@@ -47,6 +47,7 @@ export default defineConfig({
         input: {
           kiosk: resolve(root, 'renderer/kiosk/index.html'),
           'console-remote': resolve(root, 'renderer/console/remote/index.html'),
+          'kiosk-remote': resolve(root, 'renderer/kiosk/remote.html'),
         },
       },
     },
