@@ -64,7 +64,7 @@ export class Server {
       const auth = await createAuthServices(archive.db, audit, config, log.child({ part: 'auth' }));
       const catalogue = await createCatalogueServices(archive, ffmpeg, audit, log);
       const evidence = openEvidence(archive, ffmpeg, log, audit);
-      const sfu = await SfuService.create(archive.db, audit, config.sfu, log.child({ part: 'sfu' }));
+      const sfu = await SfuService.create(archive.db, audit, config.sfu, log.child({ part: 'sfu' }), { dataDir: config.dataDir, ffmpeg: ffmpeg.ffmpeg });
       const app = await buildApp({
         sfu,
         db: archive.db,

@@ -7,7 +7,7 @@
 // screen); a reviewer joins receive-only; a disk fault on the booth appears on the staff page
 // within 1 s; wrong and expired invitations are refused with a clear message. Needs `npm run build`.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,8 +113,10 @@ describe('remote assistance over the SFU', () => {
     const { sessionId } = (await stack.booth.handle({ type: 'startSession', productId: 'demo-fund-001' })) as { sessionId: string };
     const kiosk = await kioskBrowser.newPage({ viewport: null });
     kiosk.on('pageerror', (err) => pageErrors.push(err.message));
+    const kioskLog: string[] = [];
+    kiosk.on('console', (m) => kioskLog.push(m.text()));
     await kiosk.goto(`${stack.bridgeUrl}/kiosk/remote.html`);
-    await expect.poll(() => kiosk.getByTestId('remote-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('joined');
+    await expect.poll(() => kiosk.getByTestId('remote-state').getAttribute('data-state'), { timeout: 30_000, message: `kiosk console: ${kioskLog.join(' | ')}` }).toBe('joined');
 
     const inv = await invite(stack.server, staff.headers, room.reservationId);
     const page = await consolePage(inv.path.split('#')[1]!, staff);
@@ -125,6 +127,11 @@ describe('remote assistance over the SFU', () => {
     await expect.poll(() => framesDecoded(page), { timeout: 30_000, interval: 500 }).toBeGreaterThan(15);
     await expect.poll(() => framesDecoded(kiosk), { timeout: 30_000, interval: 500 }).toBeGreaterThan(15);
     await expect.poll(() => page.getByTestId('rec-bytes').textContent(), { timeout: 10_000 }).toMatch(/^[1-9]\d*$/);
+    // The staff camera arrives as three simulcast layers (the SFU picks one per receiver's link).
+    const live = await stack.server.sfu.describeRoom(room.roomId);
+    const staffCam = live?.peers.find((p) => p.role === 'staff')?.producers.find((p) => p.source === 'camera');
+    expect(staffCam?.layers).toBe(3);
+    expect(live?.peers.find((p) => p.role === 'booth')?.producers.map((p) => p.source).sort()).toEqual(['camera', 'mic']);
 
     // A reviewer joins receive-only.
     const watch = await consolePage(`room=${room.roomId}&as=monitor`, reviewer);
@@ -161,6 +168,21 @@ describe('remote assistance over the SFU', () => {
     // Control: before the kiosk showed anyone, the centre of the recorded screen was not magenta.
     const [r0, g0, b0] = centreColour(mp4, 0.2);
     expect(r0 > 150 && b0 > 150 && g0 < 110, `first frame centre ${[r0, g0, b0]}`).toBe(false);
+    // The server kept a backup copy of the staff camera (VP8 in WebM, no re-encoding).
+    await page.close();
+    const dir = join(stack.server.config.dataDir, 'sfu-recordings', room.roomId);
+    const camera = await waitFor(async () => readdirSync(dir).find((f) => f.endsWith('-camera.webm')), 15_000, 'the staff camera recording');
+    await expect.poll(() => countFrames(join(dir, camera)), { timeout: 15_000, interval: 1000 }).toBeGreaterThan(30);
     expect(pageErrors).toEqual([]);
   });
 });
+
+function countFrames(file: string): number {
+  try {
+    const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,nb_read_frames', '-of', 'csv=p=0', file]).toString().trim();
+    const [codec, frames] = out.split(',');
+    return codec === 'vp8' ? Number(frames) : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -2,7 +2,10 @@
 // worker starts, a router with the room codecs, a WebRtcTransport and a PlainTransport; then real
 // forwarding: FFmpeg sends H264 over SRTP into a PlainTransport (as the booth does), a consumer on
 // a second PlainTransport sends the RTP on to a UDP socket here, which must receive it.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +15,7 @@ import { resolveFfmpeg } from '../../src/platform/ffmpeg.js';
 import { ROOM_MEDIA_CODECS } from '../../src/server/sfu/codecs.js';
 import { loadMediasoup, resolveWorkerBinary } from '../../src/server/sfu/mediasoup-loader.js';
 import { WorkerPool } from '../../src/server/sfu/worker-pool.js';
+import { ProducerRecorder } from '../../src/server/sfu/room-recorder.js';
 import { createLogger } from '../../src/platform/log.js';
 
 let worker: types.Worker;
@@ -73,6 +77,10 @@ describe('mediasoup worker', () => {
     await output.connect({ ip: '127.0.0.1', port: (udp.address() as AddressInfo).port });
     const consumer = await output.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities, paused: true });
     await consumer.resume();
+    // The server-side backup recorder takes the same producer into a file.
+    const recDir = mkdtempSync(join(tmpdir(), 'dualrec-room-rec-'));
+    const rec = await ProducerRecorder.start(router, producer, ff.ffmpeg, recDir, 'booth-camera', createLogger('sfu', 'silent'));
+    await new Promise((r) => setTimeout(r, 700));
 
     const args = ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=15', '-t', '3',
       '-c:v', 'libx264', '-profile:v', 'baseline', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '15', '-pix_fmt', 'yuv420p',
@@ -82,6 +90,10 @@ describe('mediasoup worker', () => {
     expect(code).toBe(0);
     const stats = await producer.getStats();
     udp.close();
+    await rec.stop();
+    const probe = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,nb_read_frames', '-of', 'csv=p=0', rec.file]).toString().trim();
+    expect(probe.split(',')[0]).toBe('h264');
+    expect(Number(probe.split(',')[1])).toBeGreaterThan(15);
     expect(stats[0]?.packetCount ?? 0).toBeGreaterThan(30);
     expect(seqs.size).toBeGreaterThan(30);
     expect(consumer.kind).toBe('video');

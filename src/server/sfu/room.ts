@@ -15,6 +15,8 @@ export interface RoomNetwork {
 }
 
 export interface RoomEvents {
+  /** A participant started publishing. */
+  producer: [{ peer: Peer; producer: types.Producer; source: MediaSource }];
   /** Recording status and faults of the booth, for the control consoles. */
   relay: [SignalNotification];
   closed: [string];
@@ -170,6 +172,7 @@ export class Room extends EventEmitter<RoomEvents> {
       if (other !== peer && other.joined && other.mayConsume(peer.role)) other.notify({ notification: 'newProducer', data: info });
     }
     this.log.info({ room: this.id, peer: peer.id, role: peer.role, source, producer: producer.id }, 'producer added');
+    this.emit('producer', { peer, producer, source });
     return { producerId: producer.id };
   }
 

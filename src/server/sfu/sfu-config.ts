@@ -16,6 +16,8 @@ export const SfuConfig = z.strictObject({
   rtcMaxPort: z.number().int().min(1024).max(65535).default(40999),
   /** Outgoing bitrate a WebRTC transport starts with (bits/s); congestion control adapts from there. */
   initialOutgoingBitrate: z.number().int().min(100_000).max(10_000_000).default(1_000_000),
+  /** Keep a backup copy of the remote staff member's camera and microphone on the server (FFmpeg, no re-encoding). */
+  recordStaff: z.boolean().default(true),
   /** mediasoup worker log level. */
   logLevel: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { DependencyError, ForbiddenError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../platform/log.js';
@@ -13,6 +14,7 @@ import { Invitations } from './invitations.js';
 import { Peer, type PeerIdentity } from './peer.js';
 import { assertScope, Reservations } from './reservations.js';
 import { Room } from './room.js';
+import { ProducerRecorder } from './room-recorder.js';
 import { workerCount, type SfuConfig } from './sfu-config.js';
 import { sfuDb } from './sfu-db.js';
 import { SignalSession, type SignalSocket } from './signal-session.js';
@@ -44,6 +46,7 @@ export class SfuService {
   private readonly rooms = new Map<string, Promise<Room>>();
   private readonly emptyTimers = new Map<string, NodeJS.Timeout>();
   private readonly consoles = new Set<ConsoleSubscriber>();
+  private readonly recorders = new Set<ProducerRecorder>();
   private closed = false;
 
   private constructor(
@@ -52,15 +55,18 @@ export class SfuService {
     readonly config: SfuConfig,
     readonly pool: WorkerPool | null,
     private readonly log: Logger,
+    /** Where backup copies of the staff side go, and the FFmpeg that writes them (null: none). */
+    readonly recording: { dir: string; ffmpeg: string } | null,
   ) {
     const sdb = sfuDb(db);
     this.reservations = new Reservations(sdb, audit);
     this.invitations = new Invitations(sdb, this.reservations, audit);
   }
 
-  static async create(db: Kysely<ServerDb>, audit: AuditLog, config: SfuConfig, log: Logger): Promise<SfuService> {
+  static async create(db: Kysely<ServerDb>, audit: AuditLog, config: SfuConfig, log: Logger, opts: { dataDir: string; ffmpeg: string }): Promise<SfuService> {
     const pool = config.enabled ? await WorkerPool.create({ workers: workerCount(config), rtcMinPort: config.rtcMinPort, rtcMaxPort: config.rtcMaxPort, logLevel: config.logLevel }, log) : null;
-    const service = new SfuService(db, audit, config, pool, log);
+    const recording = config.recordStaff ? { dir: join(opts.dataDir, 'sfu-recordings'), ffmpeg: opts.ffmpeg } : null;
+    const service = new SfuService(db, audit, config, pool, log, recording);
     pool?.on('workerDied', ({ index }) => {
       for (const p of service.rooms.values()) void p.then((room) => room.workerIndex === index && room.close('media server restarted'), () => undefined);
     });
@@ -118,6 +124,18 @@ export class SfuService {
       const room = new Room(reservation, router, workerIndex, { listenIp: this.config.listenIp, announcedIp: this.config.announcedIp, initialOutgoingBitrate: this.config.initialOutgoingBitrate }, this.log.child({ room: roomId }));
       room.on('relay', (n) => this.toConsoles(room, n));
       room.on('empty', () => this.scheduleEmptyClose(room));
+      room.on('producer', ({ peer, producer, source }) => {
+        const rec = this.recording;
+        if (!rec || peer.role !== 'staff') return;
+        const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${peer.identity.principal.replace(':', '-')}-${source}`;
+        ProducerRecorder.start(router, producer, rec.ffmpeg, join(rec.dir, roomId), name, this.log.child({ room: roomId })).then(
+          (r) => {
+            this.recorders.add(r);
+            void r.finished.then(() => this.recorders.delete(r));
+          },
+          (err: unknown) => this.log.error({ err, room: roomId }, 'cannot record the staff stream'),
+        );
+      });
       room.once('closed', (reason) => {
         this.rooms.delete(roomId);
         this.toConsoles(room, { notification: 'roomClosed', data: { roomId, reason } });
@@ -176,6 +194,20 @@ export class SfuService {
     socket.on('close', () => room.removePeer(peer.id));
   }
 
+  /** What is live in a room: its worker, peers and their producers (with simulcast layers); null when not open. */
+  async describeRoom(roomId: string): Promise<{ worker: number; peers: { role: string; producers: { source: string; kind: string; layers: number; score: number[] }[] }[] } | null> {
+    const p = this.rooms.get(roomId);
+    const room = p ? await p.catch(() => null) : null;
+    if (!room || room.isClosed) return null;
+    return {
+      worker: room.workerIndex,
+      peers: [...room.peers.values()].map((peer) => ({
+        role: peer.role,
+        producers: [...peer.producers.values()].map(({ producer, source }) => ({ source, kind: producer.kind, layers: producer.rtpParameters.encodings?.length ?? 1, score: producer.score.map((s) => s.score) })),
+      })),
+    };
+  }
+
   /** Closes the live room of a cancelled reservation. */
   async cancel(p: StaffPrincipal, reservationId: string): Promise<Reservation> {
     const r = await this.reservations.cancel(p, reservationId);
@@ -193,6 +225,7 @@ export class SfuService {
     this.closed = true;
     for (const t of this.emptyTimers.values()) clearTimeout(t);
     for (const p of this.rooms.values()) (await p.catch(() => null))?.close('server shutting down');
+    await Promise.all([...this.recorders].map((r) => r.stop()));
     await this.pool?.close();
   }
 }
