@@ -12,6 +12,7 @@ import type { BoothDb } from '../../src/booth/db/schema.js';
 import { openSqlite } from '../../src/platform/db.js';
 import { serverMigrations } from '../../src/server/db/migrations/index.js';
 import type { ServerDb } from '../../src/server/db/schema.js';
+import type { SfuTables } from '../../src/server/sfu/sfu-db.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -203,6 +204,34 @@ describe('server migration 0004 (catalogue, customers)', () => {
       await expect(db.insertInto('customer_faces').values(face).execute()).rejects.toThrow(/CHECK constraint failed/);
       await expect(db.insertInto('customer_faces').values({ ...face, photo_sha256: h('6') }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
       await db.insertInto('customer_faces').values({ ...face, descriptor_json: '[1]' }).execute();
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('server migration 0007 (sfu reservations)', () => {
+  it('adds reservations and invitations next to existing booths and branches, with their constraints', async () => {
+    const path = join(dir, 'server-0007.sqlite');
+    const before = await openAt(path, serverMigrations(), '0005-evidence');
+    const raw = before as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    await raw.insertInto('branches').values({ branch_id: 'br-1', name: 'One', created_at: T0 }).execute();
+    await raw.insertInto('booths').values({ booth_id: SID, name: 'old', public_key: 'k', token_sha256: h('1'), enrolled_at: T0, branch_id: 'br-1' }).execute();
+    await before.destroy();
+
+    const db = (await openSqlite<ServerDb>(path, serverMigrations())).withTables<SfuTables>();
+    try {
+      expect(await db.selectFrom('booths').select(['name', 'branch_id']).execute()).toEqual([{ name: 'old', branch_id: 'br-1' }]);
+      const r = { reservation_id: 'r1', topic: 't', customer_name: 'c', booth_id: SID, branch_id: 'br-1', starts_at: T0, ends_at: T1, status: 'scheduled' as const, created_by: 'staff:x', created_at: T0, cancelled_at: null };
+      await db.insertInto('sfu_reservations').values(r).execute();
+      await expect(db.insertInto('sfu_reservations').values({ ...r, reservation_id: 'r2', booth_id: 'nobody' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      await expect(db.insertInto('sfu_reservations').values({ ...r, reservation_id: 'r3', ends_at: T0 }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      await expect(db.insertInto('sfu_reservations').values({ ...r, reservation_id: 'r4', status: 'done' as 'scheduled' }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      const inv = { invitation_id: 'i1', reservation_id: 'r1', role: 'remote_staff' as const, secret_sha256: h('3'), expires_at: T1, created_by: 'staff:x', created_at: T0, used_by: null, used_at: null, revoked_at: null };
+      await db.insertInto('sfu_invitations').values(inv).execute();
+      await expect(db.insertInto('sfu_invitations').values({ ...inv, invitation_id: 'i2', reservation_id: 'none' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      await expect(db.insertInto('sfu_invitations').values({ ...inv, invitation_id: 'i3', used_by: 'staff:y' }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      await expect(db.insertInto('sfu_invitations').values({ ...inv, invitation_id: 'i4', role: 'admin' as 'reviewer' }).execute()).rejects.toThrow(/CHECK constraint failed/);
     } finally {
       await db.destroy();
     }

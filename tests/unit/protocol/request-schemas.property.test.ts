@@ -9,6 +9,8 @@ import { ValidationError } from '../../../src/core/errors.js';
 import { parseOrThrow } from '../../../src/core/validate.js';
 import { BoothStatusReport, CreateSessionRequest, EnrollRequest, FaultReportRequest, FinishSessionRequest, SegmentParams } from '../../../src/protocol/server-api.js';
 import { ArchiveListQuery, AuditListQuery, AuditVerifyQuery, ExportRequest, ExtendRetentionRequest, FileParams, HoldParams, ReleaseHoldRequest, SessionParams, SetHoldRequest } from '../../../src/protocol/evidence-api.js';
+import { BoothTicketRequest, CreateInvitationRequest, CreateReservationRequest, ReservationParams, StaffTicketRequest, WsQuery } from '../../../src/protocol/sfu.js';
+import { SignalRequest } from '../../../src/protocol/sfu-signal.js';
 import { BranchParams, CreateBranchRequest, CreateEnrollmentCodeRequest, CreateStaffRequest, LoginRequest, StaffParams, UpdateStaffRequest } from '../../../src/protocol/staff-api.js';
 
 const H = 'ab'.repeat(32);
@@ -68,6 +70,15 @@ const CASES: Array<[string, z.ZodType, unknown]> = [
   ['retention extension', ExtendRetentionRequest, { retainUntil: T, reason: 'contract runs longer' }],
   ['audit query', AuditListQuery, { fromSeq: '1', limit: '100', target: `session:${U1}` }],
   ['audit verify query', AuditVerifyQuery, { fromSeq: '1', toSeq: '10' }],
+  ['reservation', CreateReservationRequest, { topic: 'Fund A', customerName: 'Li Wei', boothId: U2, startsAt: new Date(Date.now() + 3600_000).toISOString(), durationMinutes: 30 }],
+  ['reservation id', ReservationParams, { reservationId: U1 }],
+  ['invitation request', CreateInvitationRequest, { role: 'reviewer', ttlMinutes: 60 }],
+  ['ticket request', StaffTicketRequest, { invitation: `${U1}.${'A'.repeat(43)}`, as: 'staff' }],
+  ['booth ticket request', BoothTicketRequest, { roomId: U1, as: 'kiosk' }],
+  ['signalling ticket', WsQuery, { ticket: 'A'.repeat(43) }],
+  ['signalling produce', SignalRequest, { id: 7, method: 'produce', data: { transportId: 't1', kind: 'video', source: 'camera', rtpParameters: { codecs: [{ mimeType: 'video/H264', payloadType: 102 }], encodings: [{ ssrc: 1 }] } } }],
+  ['signalling status', SignalRequest, { id: 8, method: 'recordingStatus', data: { sessionId: U1, state: 'recording', bytesWritten: 10, durationSec: 2, restarts: 0, at: T } }],
+  ['signalling fault', SignalRequest, { id: 9, method: 'fault', data: fault }],
 ];
 
 const junk = fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true, withObjectString: true, withBoxedValues: true, maxDepth: 3 });
