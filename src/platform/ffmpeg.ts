@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DependencyError } from '../core/errors.js';
+import { isExecutable } from './fs.js';
 import { capturePlatform, featuresFromLists, type CapturePlatform, type FeatureReport, type FfmpegLists } from './ffmpeg-lists.js';
 
 export { FFMPEG_FEATURES, type CapturePlatform, type FeatureNeed, type FeatureReport, type FfmpegFeature } from './ffmpeg-lists.js';
@@ -18,15 +18,6 @@ export interface FfmpegInfo {
   ffprobe: string | null;
   source: FfmpegSource;
   version: string;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function findOnPath(name: string): string | null {

@@ -1,8 +1,9 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DependencyError } from '../../core/errors.js';
+import { isExecutable } from '../../platform/fs.js';
 
 type Mediasoup = typeof import('mediasoup');
 
@@ -13,15 +14,6 @@ export interface WorkerBinary {
 }
 
 const require = createRequire(import.meta.url);
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The installed mediasoup version (from its package.json), without loading mediasoup itself. */
 export function mediasoupVersion(): string {
@@ -41,15 +33,15 @@ export function mediasoupVersion(): string {
 export function resolveWorkerBinary(env: NodeJS.ProcessEnv = process.env): WorkerBinary {
   const fromEnv = env.MEDIASOUP_WORKER_BIN;
   if (fromEnv) {
-    if (!executable(fromEnv)) throw new DependencyError('sfu.worker_missing', `MEDIASOUP_WORKER_BIN=${fromEnv} is not an executable file`);
+    if (!isExecutable(fromEnv)) throw new DependencyError('sfu.worker_missing', `MEDIASOUP_WORKER_BIN=${fromEnv} is not an executable file`);
     return { path: fromEnv, source: 'env' };
   }
   const version = mediasoupVersion();
   const cacheRoot = env.DUALREC_CACHE_DIR ?? join(homedir(), '.cache', 'dualrec');
   const cached = join(cacheRoot, `mediasoup-worker-${version}`, 'current', 'mediasoup-worker');
-  if (executable(cached)) return { path: cached, source: 'cache' };
+  if (isExecutable(cached)) return { path: cached, source: 'cache' };
   const packaged = join(dirname(require.resolve('mediasoup/package.json')), 'worker', 'out', 'Release', 'mediasoup-worker');
-  if (executable(packaged)) return { path: packaged, source: 'package' };
+  if (isExecutable(packaged)) return { path: packaged, source: 'package' };
   throw new DependencyError(
     'sfu.worker_missing',
     `no mediasoup-worker ${version} binary: run native/mediasoup/build-worker.sh (builds it against the system libraries into ${cached}) or set MEDIASOUP_WORKER_BIN`,
