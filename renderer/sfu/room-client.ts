@@ -2,7 +2,7 @@
 // signalling over the server's WebSocket (src/protocol/sfu-client.ts), one send transport for what
 // this peer publishes and one receive transport for what it may receive.
 import { Device, type types } from 'mediasoup-client';
-import { SignalClient } from '../../src/protocol/sfu-client.js';
+import { SignalClient, signallingUrl } from '../../src/protocol/sfu-client.js';
 import type { ConsumerInfo, JoinResult, MediaSource, ProducerInfo, SignalNotification } from '../../src/protocol/sfu-signal.js';
 import type { TicketResponse } from '../../src/protocol/sfu.js';
 
@@ -16,14 +16,6 @@ export interface RoomClientEvents {
   trackEnded: (consumerId: string) => void;
   notification: (n: SignalNotification) => void;
   closed: (code: number, reason: string) => void;
-}
-
-/** ws(s):// URL of a ticket on the server at `serverUrl`. */
-export function ticketUrl(serverUrl: string, t: TicketResponse): string {
-  const u = new URL(t.wsPath, serverUrl);
-  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-  u.searchParams.set('ticket', t.ticket);
-  return u.toString();
 }
 
 /**
@@ -48,7 +40,7 @@ export class RoomClient {
   private constructor(readonly signal: SignalClient) {}
 
   static async open(serverUrl: string, ticket: TicketResponse): Promise<RoomClient> {
-    return new RoomClient(await SignalClient.connect(ticketUrl(serverUrl, ticket)));
+    return new RoomClient(await SignalClient.connect(signallingUrl(serverUrl, ticket)));
   }
 
   on<K extends keyof RoomClientEvents>(event: K, fn: RoomClientEvents[K]): void {

@@ -1,10 +1,19 @@
 import type { SignalMethod, SignalNotification, SignalRequest, SignalResponse, SignalResponses } from './sfu-signal.js';
+import type { TicketResponse } from './sfu.js';
 
 /**
  * The signalling client shared by the booth (Node 22's WebSocket), the kiosk and the staff console
  * (the browser's): one socket, requests matched to responses by id, notifications to listeners.
  * It only uses the standard WebSocket API, so it lives beside the messages it speaks.
  */
+
+/** The ws(s):// URL that opens the signalling socket with `t` on the server at `serverUrl`. */
+export function signallingUrl(serverUrl: string | URL, t: TicketResponse): string {
+  const u = new URL(t.wsPath, serverUrl);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  u.searchParams.set('ticket', t.ticket);
+  return u.toString();
+}
 
 /** The part of the standard WebSocket this client uses. */
 export interface SocketLike {

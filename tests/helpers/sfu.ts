@@ -1,7 +1,7 @@
 // Remote-session helpers for tests: reserve a room for the fixture booth, invite, get tickets and
 // open signalling sockets the way the booth, the kiosk and the console page do.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SignalClient } from '../../src/protocol/sfu-client.js';
+import { SignalClient, signallingUrl } from '../../src/protocol/sfu-client.js';
 import type { SignalNotification } from '../../src/protocol/sfu-signal.js';
 import type { InvitationCreated, Reservation, TicketResponse } from '../../src/protocol/sfu.js';
 import { rtpOutputArgs, type RtpTarget } from '../../src/booth/sfu/rtp.js';
@@ -32,16 +32,11 @@ export async function ticket(server: Server, url: string, headers: Record<string
   return res.json<TicketResponse>();
 }
 
-export function wsUrl(base: URL | string, t: TicketResponse): string {
-  const u = new URL(t.wsPath, base);
-  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-  u.searchParams.set('ticket', t.ticket);
-  return u.toString();
-}
+export { signallingUrl as wsUrl } from '../../src/protocol/sfu-client.js';
 
 /** A signalling client that also records every notification with its arrival time. */
 export async function connect(base: URL | string, t: TicketResponse): Promise<{ client: SignalClient; seen: (SignalNotification & { t: number })[]; next: (name: SignalNotification['notification'], timeoutMs?: number) => Promise<SignalNotification & { t: number }> }> {
-  const client = await SignalClient.connect(wsUrl(base, t));
+  const client = await SignalClient.connect(signallingUrl(base, t));
   const seen: (SignalNotification & { t: number })[] = [];
   const waiters: { name: string; resolve: (n: SignalNotification & { t: number }) => void }[] = [];
   client.onNotification((n) => {

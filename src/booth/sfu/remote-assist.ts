@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Logger } from '../../platform/log.js';
 import type { Fault, FaultReport } from '../../protocol/faults.js';
-import { SignalClient } from '../../protocol/sfu-client.js';
+import { SignalClient, signallingUrl } from '../../protocol/sfu-client.js';
 import type { MediaSource, RecordingStatus } from '../../protocol/sfu-signal.js';
 import type { TicketResponse } from '../../protocol/sfu.js';
 import type { LiveOutput } from '../capture/args.js';
@@ -9,14 +9,6 @@ import type { BoothConfig } from '../config.js';
 import type { FaultReporter } from '../faults/fault-reporter.js';
 import type { ServerClient } from '../sync/server-client.js';
 import { rtpParametersFor, type RtpTarget } from './rtp.js';
-
-/** ws(s):// URL of a ticket on the server at `base`. */
-export function signalUrl(base: string, t: TicketResponse): string {
-  const u = new URL(t.wsPath, base);
-  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-  u.searchParams.set('ticket', t.ticket);
-  return u.toString();
-}
 
 const faultKey = (f: Fault) => `${f.kind}|${f.sessionId ?? ''}`;
 
@@ -65,7 +57,7 @@ export class RemoteAssist {
       if (this.room === reservation.roomId) return this.live();
       await this.leave();
       const ticket = await this.server.sfuTicket(reservation.roomId, 'booth');
-      const client = await SignalClient.connect(signalUrl(this.server.baseUrl, ticket));
+      const client = await SignalClient.connect(signallingUrl(this.server.baseUrl, ticket));
       this.client = client;
       this.roomId = reservation.roomId;
       client.onClose((code, reason) => {

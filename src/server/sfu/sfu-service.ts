@@ -174,6 +174,20 @@ export class SfuService {
       socket.on('close', () => this.consoles.delete(sub));
       return;
     }
+    // Listen at once: a client may send `join` before the room's router exists; those frames wait.
+    let session: SignalSession | null = null;
+    let closed = false;
+    const waiting: string[] = [];
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return socket.close(1003, 'signalling uses text frames');
+      const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+      if (session) void session.onMessage(text);
+      else if (waiting.length < 32) waiting.push(text);
+      else socket.close(WS_CLOSE.protocol, 'too many requests before the room opened');
+    });
+    socket.on('close', () => {
+      closed = true;
+    });
     let room: Room;
     try {
       room = await this.room(grant.roomId);
@@ -181,17 +195,15 @@ export class SfuService {
       socket.close(err instanceof NotFoundError ? WS_CLOSE.ticketInvalid : 1011, (err as Error).message.slice(0, 120));
       return;
     }
+    if (closed) return;
     clearTimeout(this.emptyTimers.get(room.id));
     const peer = new Peer(randomUUID(), grant.identity, send);
     const replaced = room.addPeer(peer);
     if (replaced) this.log.info({ room: room.id, peer: replaced.id }, 'peer replaced by a new connection');
-    const session = new SignalSession(room, peer, socket, this.log.child({ room: room.id, peer: peer.id, role: peer.role }));
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) return socket.close(1003, 'signalling uses text frames');
-      const text = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      void session.onMessage(text.toString('utf8'));
-    });
     socket.on('close', () => room.removePeer(peer.id));
+    const ready = new SignalSession(room, peer, socket, this.log.child({ room: room.id, peer: peer.id, role: peer.role }));
+    session = ready;
+    for (const text of waiting.splice(0)) void ready.onMessage(text);
   }
 
   /** What is live in a room: its worker, peers and their producers (with simulcast layers); null when not open. */
