@@ -13,9 +13,10 @@
 # `ninja mediasoup-worker`. Needs (apt): build-essential pkg-config ninja-build meson libssl-dev
 # libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev.
 #
-# Inputs of the hash: the mediasoup tarball integrity from package-lock.json, every file under
-# native/mediasoup/, the compiler version and the architecture. A cached binary for the same
-# inputs is reused (the build takes ~6 CPU-minutes). Sources come from `npm pack` (the npm
+# Inputs of the hash: the mediasoup tarball integrity from package-lock.json, the stand-in
+# subprojects, RECIPE (bump it when the configure or compile steps below change), the compiler
+# version and the architecture. A cached binary for the same inputs is reused (the build takes
+# ~6 CPU-minutes). Sources come from `npm pack` (the npm
 # registry), checked against the lock file's integrity, so node_modules need not exist yet.
 #
 # Usage: native/mediasoup/build-worker.sh [--print-path] [--force]
@@ -27,6 +28,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE_ROOT="${DUALREC_CACHE_DIR:-$HOME/.cache/dualrec}"
+# Version of the build steps (meson options, ninja target, meson_version relaxation).
+RECIPE=1
 
 log() { printf '\033[1mmediasoup-worker:\033[0m %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -51,10 +54,10 @@ read -r VERSION INTEGRITY < <(node -e '
 
 inputs_hash() {
   {
-    echo "mediasoup $VERSION $INTEGRITY"
+    echo "mediasoup $VERSION $INTEGRITY recipe $RECIPE"
     echo "arch $(uname -m)"
     echo "cxx $(c++ --version 2>/dev/null | head -1)"
-    (cd "$HERE" && find . -type f ! -name '*.md' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    (cd "$HERE" && find subprojects -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
   } | sha256sum | cut -c1-16
 }
 
@@ -64,6 +67,7 @@ BIN="$OUT_DIR/mediasoup-worker"
 
 if [ "$print_only" = 1 ]; then
   [ -x "$BIN" ] && { echo "$BIN"; exit 0; }
+  log "not built yet: $BIN"
   exit 1
 fi
 
@@ -88,7 +92,7 @@ log "fetching mediasoup@$VERSION sources (npm pack)"
 (cd "$WORK" && npm pack --silent "mediasoup@$VERSION" >/dev/null)
 TARBALL="$WORK/mediasoup-$VERSION.tgz"
 [ -f "$TARBALL" ] || die "npm pack did not produce $TARBALL"
-got="sha512-$(openssl dgst -sha512 -binary "$TARBALL" | base64 -w0)"
+got="sha512-$(node -e 'process.stdout.write(require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$TARBALL")"
 [ "$got" = "$INTEGRITY" ] || die "mediasoup-$VERSION.tgz integrity $got does not match package-lock.json ($INTEGRITY)"
 tar xzf "$TARBALL" -C "$WORK" package/worker
 SRC="$WORK/package/worker"
@@ -120,7 +124,6 @@ nice -n "${MEDIASOUP_BUILD_NICE:-10}" ninja -C "$WORK/build" -j "$jobs" mediasou
   || { grep -E 'error|Error' -A3 "$WORK/ninja.log" | head -60 >&2; die "ninja failed (log above)"; }
 log "compiled in $((SECONDS - started)) s"
 
-"$WORK/build/mediasoup-worker" --version >/dev/null 2>&1 || true # it exits non-zero without its pipes
 mkdir -p "$OUT_DIR"
 install -m 0755 "$WORK/build/mediasoup-worker" "$OUT_DIR/mediasoup-worker.tmp"
 mv -f "$OUT_DIR/mediasoup-worker.tmp" "$BIN"
