@@ -179,6 +179,10 @@ describe('a live room', () => {
     for (const n of await Promise.all(faults)) expect(n.t - faultAt).toBeLessThan(1000);
     expect(kiosk.seen.some((n) => n.notification === 'recordingStatus' || n.notification === 'fault')).toBe(false);
 
+    // One participant cannot make the worker allocate transports without bound.
+    for (let i = 0; i < 5; i++) await monitor.client.request('createWebRtcTransport', { direction: 'recv' });
+    await expect(monitor.client.request('createWebRtcTransport', { direction: 'recv' })).rejects.toMatchObject({ code: 'sfu.too_many_transports', status: 409 });
+
     // Malformed requests are answered, not dropped.
     await expect(booth.client.request('produce', { transportId: plain.transportId, source: 'mic', kind: 'audio', rtpParameters: { codecs: [{ mimeType: 'nonsense' }] } })).rejects.toBeInstanceOf(SignalError);
 

@@ -24,6 +24,12 @@ export interface RoomEvents {
 }
 
 const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
+/** Transports one participant may hold (a browser needs 2, the booth 3): bounds what one socket can make the worker allocate. */
+export const MAX_TRANSPORTS_PER_PEER = 6;
+
+function assertTransportRoom(peer: Peer): void {
+  if (peer.transports.size >= MAX_TRANSPORTS_PER_PEER) throw new ConflictError('sfu.too_many_transports', `a participant may hold at most ${MAX_TRANSPORTS_PER_PEER} transports`);
+}
 
 /** mediasoup throws TypeError for malformed parameters: that is the caller's 400, not our 500. */
 async function mediasoupCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -108,6 +114,7 @@ export class Room extends EventEmitter<RoomEvents> {
     if (direction === 'send' && !peer.mayProduce('camera') && !peer.mayProduce('mic')) {
       throw new ForbiddenError('sfu.produce_forbidden', `a ${peer.role} participant receives only; it cannot open a send transport`);
     }
+    assertTransportRoom(peer);
     const t = await this.router.createWebRtcTransport({
       listenIps: [{ ip: this.net.listenIp, announcedIp: this.net.announcedIp ?? undefined }],
       enableUdp: true,
@@ -133,6 +140,7 @@ export class Room extends EventEmitter<RoomEvents> {
   async createPlainTransport(peer: Peer, source: MediaSource): Promise<PlainTransportInfo> {
     peer.assertMayProduce(source);
     if (peer.role !== 'booth') throw new ForbiddenError('sfu.plain_forbidden', 'only the booth publishes over plain RTP');
+    assertTransportRoom(peer);
     const t = await this.router.createPlainTransport({
       listenIp: { ip: this.net.listenIp, announcedIp: this.net.announcedIp ?? undefined },
       rtcpMux: false,
