@@ -124,9 +124,10 @@ describe('route table', () => {
   it('lists every route with its auth, including the booth and staff APIs', () => {
     const names = routes().map((r) => `${r.method} ${r.url} ${r.auth.kind}`);
     expect(names).toEqual(expect.arrayContaining(['POST /api/v1/sessions booth', 'PUT /api/v1/sessions/:sessionId/segments/:seq booth', 'POST /api/v1/auth/login public', 'POST /api/v1/staff staff', 'POST /api/v1/branches/:branchId/enrollment-codes staff']));
-    // The only public routes: health, login, and enrollment (the one-time code is the credential).
+    // The only public routes: health, login, enrollment (the one-time code is the credential), and
+    // the built web pages under /ui/ (static files without data; their API calls carry the token).
     expect(routes().filter((r) => r.auth.kind === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual(
-      ['GET /api/v1/health', 'GET /healthz', 'HEAD /api/v1/health', 'HEAD /healthz', 'POST /api/v1/auth/login', 'POST /api/v1/booths/enroll'].sort(),
+      ['GET /api/v1/health', 'GET /healthz', 'HEAD /api/v1/health', 'HEAD /healthz', 'POST /api/v1/auth/login', 'POST /api/v1/booths/enroll', 'GET /ui/*', 'HEAD /ui/*'].sort(),
     );
   });
 });
