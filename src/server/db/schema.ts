@@ -196,6 +196,7 @@ export interface ServerDb {
     source: string;
     enrolled_at: string;
     enrolled_by: string;
+  };
   fleet_config_changes: {
     /** The fleet-wide config version. */
     change_id: Generated<number>;
