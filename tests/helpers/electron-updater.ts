@@ -68,6 +68,11 @@ export class TestLinuxUpdater extends AppImageUpdater {
     this.logger = null;
   }
 
+  /** The downloaded, verified update file (null: nothing downloaded). */
+  get downloadedFile(): string | null {
+    return this.installerPath;
+  }
+
   override quitAndInstall(isSilent = false, isForceRunAfter = false): void {
     this.installs.push({ silent: isSilent, runAfter: isForceRunAfter, file: this.installerPath });
   }
