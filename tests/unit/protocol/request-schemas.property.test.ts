@@ -9,6 +9,8 @@ import { ValidationError } from '../../../src/core/errors.js';
 import { parseOrThrow } from '../../../src/core/validate.js';
 import { BoothStatusReport, CreateSessionRequest, EnrollRequest, FaultReportRequest, FinishSessionRequest, SegmentParams } from '../../../src/protocol/server-api.js';
 import { ArchiveListQuery, AuditListQuery, AuditVerifyQuery, ExportRequest, ExtendRetentionRequest, FileParams, HoldParams, ReleaseHoldRequest, SessionParams, SetHoldRequest } from '../../../src/protocol/evidence-api.js';
+import { FleetListQuery, SetFleetConfigRequest } from '../../../src/protocol/fleet.js';
+import { ArtifactParams, ArtifactQuery, CreateReleaseRequest, RolloutRequest, UpdateEventsRequest } from '../../../src/protocol/fleet-releases.js';
 import { BranchParams, CreateBranchRequest, CreateEnrollmentCodeRequest, CreateStaffRequest, LoginRequest, StaffParams, UpdateStaffRequest } from '../../../src/protocol/staff-api.js';
 
 const H = 'ab'.repeat(32);
@@ -68,6 +70,46 @@ const CASES: Array<[string, z.ZodType, unknown]> = [
   ['retention extension', ExtendRetentionRequest, { retainUntil: T, reason: 'contract runs longer' }],
   ['audit query', AuditListQuery, { fromSeq: '1', limit: '100', target: `session:${U1}` }],
   ['audit verify query', AuditVerifyQuery, { fromSeq: '1', toSeq: '10' }],
+  [
+    'status report with heartbeat',
+    BoothStatusReport,
+    {
+      at: T,
+      backlog: { segments: 1, bytes: 2, quarantined: 0, oldestUnconfirmedAt: T, oldestUnconfirmedAgeSec: 3 },
+      disk: { freeBytes: 10, vaultBytes: 5, quotaBytes: null, level: 'ok' },
+      recordingSessionId: null,
+      activeFaults: 0,
+      fleet: {
+        appVersion: '1.2.3',
+        devices: { camera: 'v4l2:/dev/video0', mic: 'pulse:default', screen: 'auto' },
+        lastSession: { sessionId: U1, phase: 'syncing', startedAt: T, endedAt: T, synced: false },
+        config: { appliedVersion: 3, pendingVersion: 4, rejected: { version: 2, reason: 'no', at: T } },
+        update: { phase: 'waiting-idle', version: '1.3.0', message: 'a session is recording', at: T },
+      },
+    },
+  ],
+  [
+    'fleet config',
+    SetFleetConfigRequest,
+    {
+      settings: {
+        devices: { camera: 'v4l2:/dev/video0', mic: 'pulse:default', screen: 'x11grab::0.0' },
+        segmentSeconds: 4,
+        qualityPreset: 'standard',
+        diskFloors: { warnFreeBytes: 3000, refuseFreeBytes: 2000, stopFreeBytes: 1000 },
+        bandwidth: { uploadBytesPerSec: 100_000, updateBytesPerSec: null },
+        languages: ['zh-CN', 'en'],
+        updateChannel: 'pilot',
+      },
+      comment: 'pilot branch',
+    },
+  ],
+  ['fleet filter', FleetListQuery, { branch: 'sh-01', version: '1.2.3', state: 'alerting' }],
+  ['release', CreateReleaseRequest, { version: '1.2.3-pilot.1', channel: 'pilot', notes: 'notes' }],
+  ['rollout', RolloutRequest, { rollout: { percent: 10, branches: ['sh-01'] } }],
+  ['artifact address', ArtifactParams, { releaseId: U1, platform: 'linux' }],
+  ['artifact', ArtifactQuery, { name: 'dualrec-1.2.3.AppImage' }],
+  ['update events', UpdateEventsRequest, { events: [{ version: '1.2.3', outcome: 'start-failed', message: 'crashed', at: T }] }],
 ];
 
 const junk = fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true, withObjectString: true, withBoxedValues: true, maxDepth: 3 });
