@@ -46,6 +46,8 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           kiosk: resolve(root, 'renderer/kiosk/index.html'),
+          // The fleet console page, served by the central server at /ui/console/fleet/.
+          fleet: resolve(root, 'renderer/console/fleet/index.html'),
         },
       },
     },
