@@ -1,9 +1,9 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Semver } from '../src/protocol/fleet.js';
 import { IsoTime } from '../src/protocol/ids.js';
-import { writeFileDurable } from '../src/platform/fs.js';
+import { readJsonFile, writeFileDurable } from '../src/platform/fs.js';
 import type { FeedAccess } from '../src/booth/fleet/updates.js';
 
 /**
@@ -78,24 +78,10 @@ export class StartMarker {
   }
 
   private async read(): Promise<MarkerFile | null> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-    let json: unknown = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      // A torn or foreign file is no marker: the durable write makes this a tampered or corrupt disk.
-    }
-    const r = MarkerFile.safeParse(json);
-    if (!r.success) {
-      await this.clear();
-      return null;
-    }
-    return r.data;
+    const r = await readJsonFile(this.path, MarkerFile);
+    if (r.kind === 'ok') return r.value;
+    // A torn or foreign file is no marker (the durable write never leaves half of one): dropped, not trusted.
+    if (r.kind === 'invalid') await this.clear();
+    return null;
   }
 }

@@ -81,3 +81,17 @@ export class TestLinuxUpdater extends AppImageUpdater {
     return new TestLinuxUpdater(await testAppAdapter(dir, version));
   }
 }
+
+/**
+ * The AppImage a Linux booth runs: electron-updater updates the file `$APPIMAGE` names. Sets it to
+ * a file in `dir`; returns a function that puts the variable back.
+ */
+export async function fakeAppImage(dir: string): Promise<() => void> {
+  const saved = process.env.APPIMAGE;
+  process.env.APPIMAGE = join(dir, 'dualrec-current.AppImage');
+  await writeFile(process.env.APPIMAGE, 'current');
+  return () => {
+    if (saved === undefined) delete process.env.APPIMAGE;
+    else process.env.APPIMAGE = saved;
+  };
+}

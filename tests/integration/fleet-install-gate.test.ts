@@ -4,7 +4,7 @@
 // instead of replacing this process's files). An update that arrives during a session is downloaded
 // at once but installed only after the session has ended AND reached the server.
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,17 +13,16 @@ import { StartMarker } from '../../main/start-marker.js';
 import { readAppVersion } from '../../src/booth/fleet/app-version.js';
 import { createLogger } from '../../src/platform/log.js';
 import { CLI_ACTOR } from '../../src/server/auth/admin-actor.js';
-import { TestLinuxUpdater } from '../helpers/electron-updater.js';
+import { TestLinuxUpdater, fakeAppImage } from '../helpers/electron-updater.js';
 import { startStack, waitFor, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
-const savedAppImage = process.env.APPIMAGE;
+let restoreAppImage: () => void = () => undefined;
 const artifact = randomBytes(200_000);
 
 beforeAll(async () => {
   stack = await startStack({ booth: { fleet: { configPollMs: 500, idleQuietSec: 1 }, sync: { statusEveryMs: 500 } } });
-  process.env.APPIMAGE = join(stack.dataDir, 'dualrec-current.AppImage');
-  await writeFile(process.env.APPIMAGE, 'current');
+  restoreAppImage = await fakeAppImage(stack.dataDir);
   const releases = stack.server.fleet.releases;
   const r = await releases.create(CLI_ACTOR, { version: '99.0.0', channel: 'stable', notes: '' });
   await releases.uploadArtifact(CLI_ACTOR, r.releaseId, 'linux', 'dualrec-99.0.0.AppImage', Readable.from([artifact]), null);
@@ -31,8 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (savedAppImage === undefined) delete process.env.APPIMAGE;
-  else process.env.APPIMAGE = savedAppImage;
+  restoreAppImage();
   await stack?.close();
 });
 

@@ -12,7 +12,7 @@ import { rolloutBucket } from '../../src/core/fleet.js';
 import type { ReleaseView } from '../../src/protocol/fleet-releases.js';
 import type { MemoryAuditLog } from '../../src/server/audit/memory-audit-log.js';
 import { openApiFixture, type ApiFixture } from '../helpers/api-fixture.js';
-import { NodeHttpExecutor, TestLinuxUpdater } from '../helpers/electron-updater.js';
+import { NodeHttpExecutor, TestLinuxUpdater, fakeAppImage } from '../helpers/electron-updater.js';
 import { enrollBooth, feedOf, releaseVia, sha512b64, type TestBooth } from '../helpers/fleet.js';
 import { staffLogin } from '../helpers/staff.js';
 
@@ -26,7 +26,7 @@ const bytes = { v1: randomBytes(300_000), v2: randomBytes(256 * 1024), win: rand
 let v1: ReleaseView;
 let v2: ReleaseView;
 let n = 0;
-const savedAppImage = process.env.APPIMAGE;
+let restoreAppImage: () => void = () => undefined;
 
 /** A fresh electron-updater for `booth` running `version`, pointed at the server's feed. */
 async function updaterFor(booth: TestBooth, version: string): Promise<TestLinuxUpdater> {
@@ -43,8 +43,7 @@ beforeAll(async () => {
   fx = await openApiFixture();
   admin = (await staffLogin(fx.server, { roles: ['admin'], branches: '*' })).headers;
   // The AppImage the booth runs (electron-updater needs $APPIMAGE to update one).
-  process.env.APPIMAGE = join(fx.dir, 'dualrec-current.AppImage');
-  await writeFile(process.env.APPIMAGE, 'current');
+  restoreAppImage = await fakeAppImage(fx.dir);
   const booths: TestBooth[] = [];
   while (!booths.some((b) => rolloutBucket(b.boothId) < 10) || !booths.some((b) => rolloutBucket(b.boothId) >= 10)) {
     booths.push(await enrollBooth(fx.server, 'br-a', `booth-${booths.length}`));
@@ -58,8 +57,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (savedAppImage === undefined) delete process.env.APPIMAGE;
-  else process.env.APPIMAGE = savedAppImage;
+  restoreAppImage();
   await fx?.close();
 });
 

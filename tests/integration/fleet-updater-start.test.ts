@@ -4,7 +4,7 @@
 // executor (tests/helpers/electron-updater.ts). Only the `electron` module is replaced: the
 // Electron binary cannot run here, and every Electron value main/updater.ts needs is passed in.
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DirectUpdatePort } from '../../main/direct-port.js';
@@ -12,7 +12,7 @@ import { StartMarker } from '../../main/start-marker.js';
 import { startUpdater } from '../../main/updater.js';
 import { createLogger } from '../../src/platform/log.js';
 import { openApiFixture, type ApiFixture } from '../helpers/api-fixture.js';
-import { TestLinuxUpdater } from '../helpers/electron-updater.js';
+import { TestLinuxUpdater, fakeAppImage } from '../helpers/electron-updater.js';
 import { enrollBooth, feedOf, releaseVia, type TestBooth } from '../helpers/fleet.js';
 import { staffLogin } from '../helpers/staff.js';
 import { waitFor } from '../helpers/stack.js';
@@ -22,7 +22,7 @@ vi.mock('electron', () => ({ app: {} }));
 let fx: ApiFixture;
 let booth: TestBooth;
 const v1 = randomBytes(120_000);
-const savedAppImage = process.env.APPIMAGE;
+let restoreAppImage: () => void = () => undefined;
 const log = createLogger('updater', 'silent');
 
 const events = async (boothId: string) => (await fx.server.archive.db.selectFrom('fleet_update_events').select(['version', 'outcome', 'message']).where('booth_id', '=', boothId).orderBy('event_id').execute());
@@ -30,15 +30,13 @@ const events = async (boothId: string) => (await fx.server.archive.db.selectFrom
 beforeAll(async () => {
   fx = await openApiFixture();
   const admin = (await staffLogin(fx.server, { roles: ['admin'], branches: '*' })).headers;
-  process.env.APPIMAGE = join(fx.dir, 'dualrec-current.AppImage');
-  await writeFile(process.env.APPIMAGE, 'current');
+  restoreAppImage = await fakeAppImage(fx.dir);
   await releaseVia(fx.server, admin, { version: '0.1.0', artifacts: { linux: v1 }, rollout: { percent: 100, branches: null } });
   await releaseVia(fx.server, admin, { version: '0.2.0', artifacts: { linux: randomBytes(1000) }, rollout: { percent: 100, branches: null } });
 });
 
 afterAll(async () => {
-  if (savedAppImage === undefined) delete process.env.APPIMAGE;
-  else process.env.APPIMAGE = savedAppImage;
+  restoreAppImage();
   await fx?.close();
 });
 

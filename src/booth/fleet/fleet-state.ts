@@ -1,10 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { describeIssues } from '../../core/errors.js';
 import { ConfigApplyState, FleetSettings } from '../../protocol/fleet.js';
 import { IsoTime } from '../../protocol/ids.js';
-import { writeFileDurable } from '../../platform/fs.js';
+import { readJsonFile, writeFileDurable } from '../../platform/fs.js';
 import type { Logger } from '../../platform/log.js';
 
 /** What the booth keeps about remote config across restarts: the applied settings and the last rejection. */
@@ -27,25 +25,10 @@ export class FleetStateStore {
 
   /** The stored state; a missing file is the empty state, an unreadable one is logged and treated as empty. */
   async read(log: Logger): Promise<FleetStateFile> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY;
-      throw err;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = null;
-    }
-    const r = FleetStateFile.safeParse(json);
-    if (!r.success) {
-      log.error({ path: this.path, issues: r.error ? describeIssues(r.error.issues) : 'not JSON' }, 'fleet state file is corrupt; running on the local config and fetching the remote config again');
-      return EMPTY;
-    }
-    return r.data;
+    const r = await readJsonFile(this.path, FleetStateFile);
+    if (r.kind === 'ok') return r.value;
+    if (r.kind === 'invalid') log.error({ path: this.path, reason: r.reason }, 'fleet state file is corrupt; running on the local config and fetching the remote config again');
+    return EMPTY;
   }
 
   async write(state: FleetStateFile): Promise<void> {

@@ -33,6 +33,13 @@ const manifest = {
   segments: [{ seq: 0, cipherSha256: H, plainSha256: H, link: H, bytes: 10, startSec: 0, durationSec: 4 }],
   gaps: [{ afterSeq: 0, startSec: 4, durationSec: 1, reason: 'restart' }],
 };
+const status = {
+  at: T,
+  backlog: { segments: 1, bytes: 2, quarantined: 0, oldestUnconfirmedAt: T, oldestUnconfirmedAgeSec: 3 },
+  disk: { freeBytes: 10, vaultBytes: 5, quotaBytes: null, level: 'ok' },
+  recordingSessionId: null,
+  activeFaults: 0,
+};
 const fault = { kind: 'disk.full', severity: 'critical', message: 'full', sessionId: null, since: T, lastSeen: T, count: 1, clearedAt: null };
 
 /** Each request schema with one valid request. */
@@ -42,17 +49,7 @@ const CASES: Array<[string, z.ZodType, unknown]> = [
   ['segment address', SegmentParams, { sessionId: U1, seq: '12' }],
   ['finish request', FinishSessionRequest, { manifest, signature: 'AAAA' }],
   ['fault report', FaultReportRequest, { faults: [fault] }],
-  [
-    'status report',
-    BoothStatusReport,
-    {
-      at: T,
-      backlog: { segments: 1, bytes: 2, quarantined: 0, oldestUnconfirmedAt: T, oldestUnconfirmedAgeSec: 3 },
-      disk: { freeBytes: 10, vaultBytes: 5, quotaBytes: null, level: 'ok' },
-      recordingSessionId: null,
-      activeFaults: 0,
-    },
-  ],
+  ['status report', BoothStatusReport, status],
   ['login request', LoginRequest, { username: 'ann', password: 'secret' }],
   ['new staff account', CreateStaffRequest, { username: 'ann.lee', password: 'a long passphrase', roles: ['reviewer', 'supervisor'], branches: ['sh-01', 'sh-02'] }],
   ['staff update', UpdateStaffRequest, { roles: ['admin'], branches: '*', disabled: false, password: 'another long one' }],
@@ -74,11 +71,7 @@ const CASES: Array<[string, z.ZodType, unknown]> = [
     'status report with heartbeat',
     BoothStatusReport,
     {
-      at: T,
-      backlog: { segments: 1, bytes: 2, quarantined: 0, oldestUnconfirmedAt: T, oldestUnconfirmedAgeSec: 3 },
-      disk: { freeBytes: 10, vaultBytes: 5, quotaBytes: null, level: 'ok' },
-      recordingSessionId: null,
-      activeFaults: 0,
+      ...status,
       fleet: {
         appVersion: '1.2.3',
         devices: { camera: 'v4l2:/dev/video0', mic: 'pulse:default', screen: 'auto' },
