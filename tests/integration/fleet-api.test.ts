@@ -6,8 +6,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoothConfigResponse, ConfigLayerView, FleetListResponse } from '../../src/protocol/fleet.js';
 import type { BoothStatusReport } from '../../src/protocol/server-api.js';
-import type { MemoryAuditLog } from '../../src/server/audit/memory-audit-log.js';
 import { openApiFixture, type ApiFixture } from '../helpers/api-fixture.js';
+import { auditByAction } from '../helpers/audit.js';
 import { enrollBooth, releaseVia, sha512b64, type TestBooth } from '../helpers/fleet.js';
 import { staffLogin } from '../helpers/staff.js';
 
@@ -79,7 +79,7 @@ describe('remote config', () => {
     expect(view.branch?.layerVersion).toBe(2);
     const hist = (await req('GET', '/fleet/config/branches/br-a', admin)).json<{ history: ConfigLayerView[] }>().history;
     expect(hist.map((h) => h.layerVersion)).toEqual([2, 1]);
-    const audit = (fx.server.audit as MemoryAuditLog).byAction('fleet.config.set');
+    const audit = await auditByAction(fx.server.audit, 'fleet.config.set');
     expect(audit.map((e) => [e.target, e.branchId, e.details?.version])).toEqual([
       ['branch:br-a', 'br-a', branch1.version],
       [`booth:${a1.boothId}`, 'br-a', booth1.version],

@@ -10,7 +10,7 @@ import { GenericProvider } from 'electron-updater/out/providers/GenericProvider.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rolloutBucket } from '../../src/core/fleet.js';
 import type { ReleaseView } from '../../src/protocol/fleet-releases.js';
-import type { MemoryAuditLog } from '../../src/server/audit/memory-audit-log.js';
+import { DbAuditLog } from '../../src/server/audit/db-audit-log.js';
 import { openApiFixture, type ApiFixture } from '../helpers/api-fixture.js';
 import { NodeHttpExecutor, TestLinuxUpdater, fakeAppImage } from '../helpers/electron-updater.js';
 import { enrollBooth, feedOf, releaseVia, sha512b64, type TestBooth } from '../helpers/fleet.js';
@@ -154,8 +154,9 @@ describe('pause, resume, rollback', () => {
     // Rolled back is final: it cannot be resumed or published again.
     const resume = await fx.server.http.inject({ method: 'POST', url: `/api/v1/fleet/releases/${v2.releaseId}/resume`, headers: admin });
     expect([resume.statusCode, resume.json().error.code]).toEqual([409, 'release.state']);
-    const audit = fx.server.audit as MemoryAuditLog;
-    expect(audit.entries.filter((e) => e.target === 'release:0.2.0').map((e) => e.action)).toEqual([
+    expect(fx.server.audit).toBeInstanceOf(DbAuditLog);
+    const audit = await (fx.server.audit as DbAuditLog).list({ limit: 100_000 });
+    expect(audit.filter((e) => e.target === 'release:0.2.0').map((e) => e.action)).toEqual([
       'fleet.release.create',
       'fleet.release.upload',
       'fleet.release.publish',
