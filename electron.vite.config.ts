@@ -48,6 +48,8 @@ export default defineConfig({
           kiosk: resolve(root, 'renderer/kiosk/index.html'),
           'console-remote': resolve(root, 'renderer/console/remote/index.html'),
           'kiosk-remote': resolve(root, 'renderer/kiosk/remote.html'),
+          // The fleet console page, served by the central server at /ui/console/fleet/.
+          fleet: resolve(root, 'renderer/console/fleet/index.html'),
         },
       },
     },

@@ -1,4 +1,5 @@
 import type { BoothEvent, BoothRequest } from '../src/protocol/booth-api.js';
+import type { UpdatePort } from '../src/booth/fleet/updates.js';
 
 /**
  * What the Electron shell needs from the booth services. `call` answers a request already
@@ -11,4 +12,6 @@ export interface BoothHost {
   /** Camera preview JPEGs while recording (FFmpeg owns the camera); returns an unsubscribe. */
   onPreview(cb: (jpeg: Buffer) => void): () => void;
   close(): Promise<void>;
+  /** What the auto-updater asks of the booth (main/updater.ts); absent when the booth did not start. */
+  updates?: UpdatePort;
 }

@@ -41,6 +41,7 @@ export async function createBoothHost(options: BoothHostOptions): Promise<BoothH
   let closing: Promise<void> | null = null;
   return {
     call: (req: BoothRequest) => booth.handle(req),
+    updates: booth.fleet.updates,
     onEvent(cb) {
       listeners.add(cb);
       return () => {

@@ -22,6 +22,8 @@ import { RecordingLock } from './capture/recording-lock.js';
 import { buildStatusReport } from './faults/booth-status.js';
 import { FaultReporter } from './faults/fault-reporter.js';
 import { SqliteFaultStore } from './faults/fault-store.js';
+import { readAppVersion } from './fleet/app-version.js';
+import { FleetAgent, liveTarget } from './fleet/fleet-agent.js';
 import { SessionService } from './session-service.js';
 import { RemoteAssist } from './sfu/remote-assist.js';
 import { recordingStatusOf } from './sfu/recording-status.js';
@@ -60,6 +62,8 @@ export class Booth extends EventEmitter<BoothEvents> {
   private cat: BoothCatalogue | null = null;
   /** Face and speech checks, set by create(). */
   private checks: ChecksService | null = null;
+  /** Remote config and update gating (issue 10), set by create(). */
+  private fleetAgent: FleetAgent | null = null;
 
   private constructor(
     readonly config: BoothConfig,
@@ -77,8 +81,11 @@ export class Booth extends EventEmitter<BoothEvents> {
     this.identity = identity;
   }
 
-  static async create(config: BoothConfig, opts: { log?: Logger } = {}): Promise<Booth> {
-    const log = (opts.log ?? createLogger('booth')).child({ booth: config.name });
+  static async create(local: BoothConfig, opts: { log?: Logger } = {}): Promise<Booth> {
+    const log = (opts.log ?? createLogger('booth')).child({ booth: local.name });
+    // The booth runs its local config with the remote settings it last applied on top.
+    const fleet = await FleetAgent.boot(local, log.child({ part: 'fleet' }));
+    const config = fleet.effective.config;
     const ffmpeg = await resolveFfmpeg(config.ffmpegPath);
     log.info({ ffmpeg: ffmpeg.ffmpeg, source: ffmpeg.source, version: ffmpeg.version }, 'ffmpeg resolved');
     const dirs = { vault: join(config.dataDir, 'vault'), spool: join(config.dataDir, 'spool') };
@@ -97,9 +104,9 @@ export class Booth extends EventEmitter<BoothEvents> {
       const floors = { warnBytes: v.warnFreeBytes, refuseBytes: v.refuseFreeBytes, stopBytes: v.stopFreeBytes };
       const guard = new DiskGuard({ dataDir: config.dataDir, vaultDir: dirs.vault, spoolDir: dirs.spool, quotaBytes: v.quotaBytes, floors, checkEveryMs: v.checkEveryMs }, segments, faults, log.child({ part: 'disk' }));
       const purger = new Purger(db, segments, { vaultDir: dirs.vault, spoolDir: dirs.spool, retentionMs: v.retentionHours * 3_600_000, everyMs: v.purgeEveryMs }, log.child({ part: 'purge' }));
-      const reporter = new StatusReporter(client, new SqliteFaultStore(db), () => buildStatusReport(db, segments, guard.status, faults.active().length), config.sync.statusEveryMs, log.child({ part: 'report' }), faults, config.sync.maxClockSkewSec * 1000);
+      const reporter = new StatusReporter(client, new SqliteFaultStore(db), async () => ({ ...(await buildStatusReport(db, segments, guard.status, faults.active().length)), fleet: await fleet.heartbeat() }), config.sync.statusEveryMs, log.child({ part: 'report' }), faults, config.sync.maxClockSkewSec * 1000);
       const lock = new RecordingLock(join(config.dataDir, 'recording.lock'), log);
-      const sessions = new SessionService(db, dirs, ffmpeg, config.capture, () => booth?.identity ?? null, deviceKey, faults, lock, log, guard);
+      const sessions = new SessionService(db, dirs, ffmpeg, config.capture, () => booth?.identity ?? null, deviceKey, faults, lock, log, fleet.guard(guard));
       const c = config.sync;
       const syncOpts = {
         pollMs: c.pollMs,
@@ -118,6 +125,18 @@ export class Booth extends EventEmitter<BoothEvents> {
         booth.remote = remote;
         sessions.live = () => remote.live();
       }
+      booth.fleetAgent = fleet;
+      fleet.attach({
+        db,
+        sessions,
+        appVersion: readAppVersion(),
+        credentials: () => (booth.identity ? { serverUrl: booth.identity.serverUrl, token: booth.identity.token } : null),
+        target: liveTarget({ sessions, guard, sync }),
+      });
+      fleet.config.on('change', () => {
+        booth.changed();
+        reporter.statusNow();
+      });
       faults.on('change', () => {
         booth.changed();
         faults.flush().then(() => sync.reportNow(), (err: unknown) => log.error({ err }, 'cannot flush faults'));
@@ -141,6 +160,7 @@ export class Booth extends EventEmitter<BoothEvents> {
         purger.start();
         sync.start();
         booth.cat.start();
+        fleet.start();
       } else {
         await booth.enrollWithRetry(0);
       }
@@ -165,6 +185,12 @@ export class Booth extends EventEmitter<BoothEvents> {
   /** A verified content file of the cached catalogue (the bridge serves it to the kiosk). */
   catalogueContent(sha256: string): Promise<{ path: string; ref: { sha256: string; bytes: number; mime: string } }> {
     return this.catalogue.content(sha256);
+  }
+
+  /** Remote config and update gating; main/updater.ts installs through `fleet.updates`. */
+  get fleet(): FleetAgent {
+    if (!this.fleetAgent) throw new DualrecError('booth.not_ready', 'the booth has not finished starting');
+    return this.fleetAgent;
   }
 
   /** URL of the kiosk bridge (browser mode), or null when disabled. */
@@ -221,7 +247,7 @@ export class Booth extends EventEmitter<BoothEvents> {
 
   private captureSource(): string {
     try {
-      return describeCapture(this.config.capture);
+      return describeCapture(this.fleetAgent?.effective.config.capture ?? this.config.capture);
     } catch (err) {
       return `invalid capture selection: ${(err as Error).message}`;
     }
@@ -250,6 +276,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       this.vault?.purger.start();
       this.sync.start();
       this.cat?.start();
+      this.fleetAgent?.start();
       this.changed();
     } catch (err) {
       if (this.closed) return;
@@ -294,6 +321,7 @@ export class Booth extends EventEmitter<BoothEvents> {
     await this.sessions.close();
     await this.checks?.close();
     await this.remote?.leave();
+    await this.fleetAgent?.close();
     await this.sync.close();
     await this.faults.flush();
     await this.db.destroy();

@@ -151,12 +151,21 @@ export const BoothConfig = z.strictObject({
       maxBytesPerSec: z.number().int().min(1024, 'sync.maxBytesPerSec must be at least 1024').nullable().default(null),
       /** Raise `upload.failing` when no upload has succeeded for this long while there is work, s. */
       uploadFailingAfterSec: z.number().min(1).max(86_400).default(600),
-      /** How often the booth reports its status (backlog, disk) to the server, ms. */
-      statusEveryMs: z.number().int().min(200).max(3_600_000).default(60_000),
+      /** How often the booth reports its status (the fleet heartbeat: version, devices, disk, backlog, faults, last session), ms. */
+      statusEveryMs: z.number().int().min(200).max(3_600_000).default(30_000),
       /** A request to the server that has not answered after this long is abandoned and retried, ms. */
       requestTimeoutMs: z.number().int().min(500).max(600_000).default(30_000),
       /** Raise `clock.skew` when the booth clock is further than this from the server's, s. */
       maxClockSkewSec: z.number().min(1).max(86_400).default(120),
+    })
+    .prefault({}),
+  /** Fleet management (src/booth/fleet): remote config pulled from the server, update gating. */
+  fleet: z
+    .strictObject({
+      /** How often the booth asks for its remote config (a 304 when unchanged), ms. */
+      configPollMs: z.number().int().min(200).max(3_600_000).default(30_000),
+      /** The booth counts as idle this long after its last session ended (remote config and updates wait for it), s. */
+      idleQuietSec: z.number().min(0).max(86_400).default(120),
     })
     .prefault({}),
   /** Disk policy of the vault (sealed segments + spool). Floors compare with the headroom: min(free space, quota left). */

@@ -67,7 +67,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     private readonly db: Kysely<BoothDb>,
     private readonly dirs: { vault: string; spool: string },
     private readonly ff: FfmpegInfo,
-    private readonly capture: CaptureConfig,
+    private capture: CaptureConfig,
     private readonly identity: () => BoothIdentity | null,
     private readonly deviceKey: DeviceKey,
     private readonly faults: FaultReporter,
@@ -183,6 +183,17 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     if (!active) throw new ConflictError('session.not_active', 'no session is recording');
     await this.endActive(active, 'completed', null);
     return { sessionId: active.sessionId };
+  }
+
+  /** A session is recording or starting. */
+  get busy(): boolean {
+    return this.active !== null || this.starting;
+  }
+
+  /** New capture settings (remote config) for the next session; refused while one runs, which keeps its own. */
+  setCapture(capture: CaptureConfig): void {
+    if (this.busy) throw new ConflictError('session.already_active', 'capture settings cannot change while a session is recording');
+    this.capture = capture;
   }
 
   /** Stops a recording in progress (booth shutting down); keeps everything sealed so far. */

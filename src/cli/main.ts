@@ -9,6 +9,7 @@ import { enrollCodeCommand } from './commands/enroll-code.js';
 import { evidenceCommand } from './commands/evidence.js';
 import { exportCommand } from './commands/export.js';
 import { serverCommand } from './commands/server.js';
+import { releaseCommand } from './commands/release.js';
 import { startCommand } from './commands/start.js';
 import { verifyCommand } from './commands/verify.js';
 
@@ -22,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   const setExit = (code: number) => {
     exitCode = code;
   };
-  for (const make of [serverCommand, boothCommand, demoCommand, verifyCommand, exportCommand, evidenceCommand, startCommand, enrollCodeCommand, adminCommand, doctorCommand, catalogueCommand]) program.addCommand(make(setExit));
+  for (const make of [serverCommand, boothCommand, demoCommand, verifyCommand, exportCommand, evidenceCommand, startCommand, enrollCodeCommand, adminCommand, doctorCommand, catalogueCommand, releaseCommand]) program.addCommand(make(setExit));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

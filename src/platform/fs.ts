@@ -1,7 +1,9 @@
 import { accessSync, closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import { describeIssues } from '../core/errors.js';
 
 /** True when `path` exists and this process may execute it. */
 export function isExecutable(path: string): boolean {
@@ -94,4 +96,25 @@ function writeSyncVia(path: string, data: Uint8Array, mode: number, place: (tmp:
   } finally {
     closeSync(dfd);
   }
+}
+
+export type JsonFileRead<T> = { kind: 'absent' } | { kind: 'invalid'; reason: string } | { kind: 'ok'; value: T };
+
+/** Reads a small JSON state file and validates it: absent (ENOENT), invalid (not JSON, or the schema says why), or its value. */
+export async function readJsonFile<S extends z.ZodType>(path: string, schema: S): Promise<JsonFileRead<z.infer<S>>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
+    throw err;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { kind: 'invalid', reason: 'not JSON' };
+  }
+  const r = schema.safeParse(json);
+  return r.success ? { kind: 'ok', value: r.data } : { kind: 'invalid', reason: describeIssues(r.error.issues) };
 }

@@ -13,3 +13,5 @@ export * from './audit.js';
 export * from './evidence-api.js';
 export * from './evidence-package.js';
 export * from './checks.js';
+export * from './fleet.js';
+export * from './fleet-releases.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Base64, BoothId, IsoTime, SegmentSeq, SegmentSeqParam, SessionId, Sha256Hex } from './ids.js';
 import { KeyWrap, SessionManifest } from './envelope.js';
 import { FaultReport } from './faults.js';
+import { FleetHeartbeat } from './fleet.js';
 
 /** Version prefix of every server route. */
 export const API_PREFIX = '/api/v1';
@@ -130,6 +131,8 @@ export const BoothStatusReport = z.strictObject({
   /** The session recording now, if any. */
   recordingSessionId: SessionId.nullable(),
   activeFaults: z.number().int().min(0),
+  /** Version, devices, last session, config and update state (issue 10; absent from older booths). */
+  fleet: FleetHeartbeat.optional(),
 });
 export type BoothStatusReport = z.infer<typeof BoothStatusReport>;
 

@@ -55,6 +55,19 @@ export const ServerConfig = z.strictObject({
   database: DatabaseConfig.default({ kind: 'sqlite' }),
   /** Remote assistance: mediasoup workers and their network (src/server/sfu/sfu-config.ts). */
   sfu: SfuConfig.prefault({}),
+  /** Fleet management (issue 10): alert thresholds and release uploads. */
+  fleet: z
+    .strictObject({
+      /** A booth without a heartbeat for this long is `silent` (booths report every 30 s). */
+      silentAfterSec: z.number().int().min(30).max(86_400).default(300),
+      /** A booth whose oldest unconfirmed segment is older than this is failing to sync. */
+      syncStuckAfterSec: z.number().int().min(60).max(7 * 86_400).default(1800),
+      /** Largest release artifact accepted, bytes. */
+      maxArtifactBytes: z.number().int().min(1024).max(8 * 1024 ** 3).default(2 * 1024 ** 3),
+    })
+    .prefault({}),
+  /** The built web UI (out/renderer) served at /ui/ (the fleet console page); default: next to the server code. */
+  uiDir: z.string().min(1).optional(),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;

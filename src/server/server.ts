@@ -13,6 +13,7 @@ import { JobQueue } from './archive/job-queue.js';
 import { openArchiveStore, type ArchiveStore } from './archive-store.js';
 import type { ServerConfig } from './config.js';
 import { buildApp } from './http/app.js';
+import { createFleetServices, type FleetServices } from './fleet/fleet-services.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { openEvidence, type EvidenceServices } from './evidence/evidence-services.js';
 import type { PeriodicTask } from '../platform/periodic.js';
@@ -45,6 +46,7 @@ export class Server {
     readonly audit: AuditLog,
     readonly catalogue: CatalogueServices,
     readonly evidence: EvidenceServices,
+    readonly fleet: FleetServices,
     private readonly background: ReadonlyArray<PeriodicTask<unknown>>,
     readonly sfu: SfuService,
     private readonly worker: ArchiveWorker,
@@ -65,6 +67,7 @@ export class Server {
       const catalogue = await createCatalogueServices(archive, ffmpeg, audit, log);
       const evidence = openEvidence(archive, ffmpeg, log, audit);
       const sfu = await SfuService.create(archive.db, audit, config.sfu, log.child({ part: 'sfu' }), { dataDir: config.dataDir, ffmpeg: ffmpeg.ffmpeg });
+      const fleet = createFleetServices(archive, audit, config, log);
       const app = await buildApp({
         sfu,
         db: archive.db,
@@ -73,6 +76,8 @@ export class Server {
         auth,
         catalogue,
         evidence,
+        fleet,
+        uiDir: config.uiDir,
         maxSegmentBytes: config.maxSegmentBytes,
         loginMaxPerIpPerMinute: config.loginMaxPerIpPerMinute,
         onFinished: () => worker.kick(),
@@ -81,7 +86,7 @@ export class Server {
       await worker.start();
       const background = [evidence.startSweep(RETENTION_SWEEP_MS), evidence.startCheckpoints(AUDIT_CHECKPOINT_MS)];
       log.info({ dataDir: config.dataDir, database: config.database.kind, archiveKeyId: archive.keys.keyId, archiveSigningKeyId: archive.keys.signingKeyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
-      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, evidence, background, sfu, worker, app, log);
+      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, evidence, fleet, background, sfu, worker, app, log);
     } catch (err) {
       await archive.close();
       throw err;

@@ -125,11 +125,12 @@ describe('route table', () => {
     const names = routes().map((r) => `${r.method} ${r.url} ${r.auth.kind}`);
     expect(names).toEqual(expect.arrayContaining(['POST /api/v1/sessions booth', 'PUT /api/v1/sessions/:sessionId/segments/:seq booth', 'POST /api/v1/auth/login public', 'POST /api/v1/staff staff', 'POST /api/v1/branches/:branchId/enrollment-codes staff']));
     // The only public routes: health, login, enrollment (the one-time code is the credential), the
-    // SFU signalling socket (the one-time ticket an authenticated route issued is the credential) and
-    // the static remote-assistance console page with its assets (no data in them).
+    // SFU signalling socket (the one-time ticket an authenticated route issued is the credential),
+    // the static remote-assistance console page with its assets, and the built web pages under /ui/
+    // (static files without data; their API calls carry the token).
     const sfuPublic = ['GET /api/v1/sfu/ws', 'HEAD /api/v1/sfu/ws', 'GET /console/remote/', 'HEAD /console/remote/', 'GET /assets/:file', 'HEAD /assets/:file'];
     expect(routes().filter((r) => r.auth.kind === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual(
-      ['GET /api/v1/health', 'GET /healthz', 'HEAD /api/v1/health', 'HEAD /healthz', 'POST /api/v1/auth/login', 'POST /api/v1/booths/enroll', ...sfuPublic].sort(),
+      ['GET /api/v1/health', 'GET /healthz', 'HEAD /api/v1/health', 'HEAD /healthz', 'POST /api/v1/auth/login', 'POST /api/v1/booths/enroll', 'GET /ui/*', 'HEAD /ui/*', ...sfuPublic].sort(),
     );
   });
 });

@@ -237,3 +237,25 @@ describe('server migration 0007 (sfu reservations)', () => {
     }
   });
 });
+
+describe('server migration 0008 (fleet)', () => {
+  it('keeps booths, their status and faults, and the fleet tables start empty and usable', async () => {
+    const path = join(dir, 'server-0008.sqlite');
+    const v4 = await openAt(path, serverMigrations(), '0004-catalogue-customers');
+    const raw = v4 as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    await raw.insertInto('branches').values({ branch_id: 'br-1', name: 'One', created_at: T0 }).execute();
+    await raw.insertInto('booths').values({ booth_id: SID, name: 'b', public_key: 'k', token_sha256: h('1'), enrolled_at: T0, branch_id: 'br-1' }).execute();
+    await raw.insertInto('booth_status').values({ booth_id: SID, status_json: '{}', reported_at: T0, received_at: T0 }).execute();
+    await v4.destroy();
+
+    const db = await openSqlite<ServerDb>(path, serverMigrations());
+    try {
+      expect(await db.selectFrom('booth_status').select(['booth_id', 'status_json']).execute()).toEqual([{ booth_id: SID, status_json: '{}' }]);
+      expect(await db.selectFrom('fleet_config_changes').selectAll().execute()).toEqual([]);
+      await db.insertInto('fleet_update_events').values({ booth_id: SID, version: '1.0.0', outcome: 'installed', message: null, at: T0, received_at: T1 }).execute();
+      await expect(db.insertInto('fleet_update_events').values({ booth_id: SID, version: '1.0.0', outcome: 'exploded', message: null, at: T1, received_at: T1 }).execute()).rejects.toThrow(/CHECK constraint failed/);
+    } finally {
+      await db.destroy();
+    }
+  });
+});

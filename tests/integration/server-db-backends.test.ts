@@ -11,6 +11,7 @@ import { serverMigrations } from '../../src/server/db/migrations/index.js';
 import type { ServerDb } from '../../src/server/db/schema.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { catalogueDbSuite } from './catalogue-db.suite.js';
+import { fleetDbSuite } from './fleet-db.suite.js';
 import { serverDbSuite } from './server-db.suite.js';
 import type { DbBackend } from './server-db.fixture.js';
 
@@ -36,6 +37,7 @@ const sqlite = (): DbBackend => ({
 });
 serverDbSuite('SQLite', sqlite);
 catalogueDbSuite('SQLite', sqlite);
+fleetDbSuite('SQLite', sqlite);
 
 const log = createLogger('test', 'silent');
 const postgres = (): DbBackend => ({
@@ -48,3 +50,4 @@ const postgres = (): DbBackend => ({
 });
 serverDbSuite('PostgreSQL', postgres);
 catalogueDbSuite('PostgreSQL', postgres);
+fleetDbSuite('PostgreSQL', postgres);

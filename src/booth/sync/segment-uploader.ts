@@ -32,9 +32,14 @@ export class SegmentUploader {
     private readonly vaultDir: string,
     private readonly client: ServerClient,
     private readonly faults: FaultSink,
-    private readonly throttle: Throttle | null,
+    private throttle: Throttle | null,
     private readonly log: Logger,
   ) {}
+
+  /** A new bandwidth cap (remote config) for the next upload; null: none. */
+  setThrottle(throttle: Throttle | null): void {
+    this.throttle = throttle;
+  }
 
   async upload(seg: NonNullable<SegmentRow>): Promise<UploadOutcome> {
     const key = { sessionId: seg.session_id, seq: seg.seq };

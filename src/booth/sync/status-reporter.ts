@@ -56,6 +56,12 @@ export class StatusReporter {
       });
   }
 
+  /** Runs a round now that also sends the status even if it is not due (the fleet view should see a change at once). */
+  statusNow(): void {
+    this.lastStatusAt = 0;
+    this.kick();
+  }
+
   /** Resolves when the round in progress (if any) has ended. */
   async idle(): Promise<void> {
     while (this.round) await this.round;

@@ -96,6 +96,11 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     this.uploader = new SegmentUploader(this.segments, vaultDir, client, faults, throttle, log);
   }
 
+  /** A new upload bandwidth cap (remote config), bytes/s over all lanes; null: none. */
+  setMaxBytesPerSec(bytesPerSec: number | null): void {
+    this.uploader.setThrottle(bytesPerSec ? new Throttle(bytesPerSec) : null);
+  }
+
   get state(): SyncStatus {
     return { ...this.status };
   }

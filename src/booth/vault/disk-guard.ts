@@ -66,6 +66,11 @@ export class DiskGuard extends EventEmitter<SessionGuardEvents> implements Sessi
     this.task.start();
   }
 
+  /** New floors (remote config); the next check uses them. */
+  setFloors(floors: DiskFloors): void {
+    this.opts.floors = floors;
+  }
+
   get status(): DiskStatus {
     return { ...this.last };
   }

@@ -197,6 +197,52 @@ export interface ServerDb {
     enrolled_at: string;
     enrolled_by: string;
   };
+  fleet_config_changes: {
+    /** The fleet-wide config version. */
+    change_id: Generated<number>;
+    scope_kind: 'branch' | 'booth';
+    scope_id: string;
+    layer_version: number;
+    /** FleetSettings JSON. */
+    settings_json: string;
+    comment: string | null;
+    created_at: string;
+    created_by: string;
+  };
+  fleet_releases: {
+    release_id: string;
+    version: string;
+    channel: string;
+    notes: string;
+    state: string;
+    rollout_percent: number;
+    /** JSON array of branch ids; NULL: every branch. */
+    rollout_branches_json: string | null;
+    created_at: string;
+    created_by: string;
+    published_at: string | null;
+    updated_at: string;
+  };
+  fleet_release_artifacts: {
+    release_id: string;
+    platform: string;
+    file_name: string;
+    storage_key: string;
+    /** base64 SHA-512 of the stored bytes, computed as they were received. */
+    sha512: string;
+    size: number;
+    uploaded_at: string;
+    uploaded_by: string;
+  };
+  fleet_update_events: {
+    event_id: Generated<number>;
+    booth_id: string;
+    version: string;
+    outcome: string;
+    message: string | null;
+    at: string;
+    received_at: string;
+  };
   /** Hash-chained, append-only (migration 0005; see src/server/audit/db-audit-log.ts). */
   audit_log: {
     /** 1, 2, 3, ... without gaps. PostgreSQL returns BIGINT as a string: read it through Number(). */

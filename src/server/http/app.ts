@@ -14,6 +14,10 @@ import { authenticateBooth } from '../ingest/auth.js';
 import { BoothReports } from '../ingest/booth-reports.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { KeyProvider } from '../keys/key-provider.js';
+import { registerFleetBoothRoutes } from '../fleet/fleet-booth-routes.js';
+import { registerFleetRoutes } from '../fleet/fleet-routes.js';
+import type { FleetServices } from '../fleet/fleet-services.js';
+import { defaultUiDir, registerUiStatic } from './ui-static.js';
 import { registerBoothRoutes } from './booth-routes.js';
 import { registerCatalogueRoutes } from './catalogue-routes.js';
 import { registerCustomerRoutes } from './customer-routes.js';
@@ -34,6 +38,9 @@ export interface AppDeps {
   catalogue: CatalogueServices;
   evidence: EvidenceServices;
   sfu: SfuService;
+  fleet: FleetServices;
+  /** The built web UI served at /ui/ (default: out/renderer next to the server code). */
+  uiDir?: string;
   maxSegmentBytes: number;
   loginMaxPerIpPerMinute: number;
   onFinished: () => void;
@@ -65,6 +72,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerCustomerRoutes(app, { customers: deps.catalogue.customers, guard: deps.auth.guard, boothOf });
   registerEvidenceRoutes(app, { guard: deps.auth.guard, evidence: deps.evidence });
   await registerSfuRoutes(app, { sfu: deps.sfu, guard: deps.auth.guard });
+  registerFleetBoothRoutes(app, deps.fleet);
+  await registerFleetRoutes(app, { ...deps.fleet, guard: deps.auth.guard });
+  await registerUiStatic(app, deps.uiDir ?? defaultUiDir(), deps.log);
   await app.ready();
   return app;
 }

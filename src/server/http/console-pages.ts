@@ -18,14 +18,15 @@ const AssetParams = z.strictObject({ file: z.string().regex(/^[A-Za-z0-9_.-]{1,2
  * Public: the pages hold no data; everything they show comes from authenticated API calls.
  */
 export async function registerConsolePages(app: FastifyInstance, pagesDir: string = DEFAULT_PAGES_DIR): Promise<void> {
-  await app.register(fastifyStatic, { root: pagesDir, serve: false });
+  // One @fastify/static per app (the /ui/ pages register it too); files name their root.
+  if (!app.hasReplyDecorator('sendFile')) await app.register(fastifyStatic, { root: pagesDir, serve: false });
   const built = () => existsSync(`${pagesDir}/console/remote/index.html`);
   app.get('/console/remote/', PUBLIC_ROUTE, async (_req, reply) => {
     if (!built()) throw new NotFoundError('console.not_built', 'the console pages are not built on this server (npm run build)');
-    return reply.header('cache-control', 'no-store').sendFile('console/remote/index.html');
+    return reply.header('cache-control', 'no-store').sendFile('console/remote/index.html', pagesDir);
   });
   app.get('/assets/:file', PUBLIC_ROUTE, async (req, reply) => {
     const { file } = parseOrThrow(AssetParams, req.params, 'asset');
-    return reply.sendFile(`assets/${file}`);
+    return reply.sendFile(`assets/${file}`, pagesDir);
   });
 }

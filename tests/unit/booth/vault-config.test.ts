@@ -5,7 +5,7 @@ describe('booth vault and sync config', () => {
   it('has safe defaults: no quota, warn > refuse > stop, a week of retention, no bandwidth cap', () => {
     const c = parseBoothConfig({});
     expect(c.vault).toMatchObject({ quotaBytes: null, warnFreeBytes: 2 * 1024 ** 3, refuseFreeBytes: 1024 ** 3, stopFreeBytes: 256 * 1024 ** 2, retentionHours: 168, checkEveryMs: 2000 });
-    expect(c.sync).toMatchObject({ parallelSessions: 2, maxBytesPerSec: null, uploadFailingAfterSec: 600, statusEveryMs: 60_000 });
+    expect(c.sync).toMatchObject({ parallelSessions: 2, maxBytesPerSec: null, uploadFailingAfterSec: 600, statusEveryMs: 30_000 });
   });
 
   it('names the bad field', () => {

@@ -11,6 +11,8 @@ import { BoothStatusReport, CreateSessionRequest, EnrollRequest, FaultReportRequ
 import { ArchiveListQuery, AuditListQuery, AuditVerifyQuery, ExportRequest, ExtendRetentionRequest, FileParams, HoldParams, ReleaseHoldRequest, SessionParams, SetHoldRequest } from '../../../src/protocol/evidence-api.js';
 import { BoothTicketRequest, CreateInvitationRequest, CreateReservationRequest, ReservationParams, StaffTicketRequest, WsQuery } from '../../../src/protocol/sfu.js';
 import { SignalRequest } from '../../../src/protocol/sfu-signal.js';
+import { FleetListQuery, SetFleetConfigRequest } from '../../../src/protocol/fleet.js';
+import { ArtifactParams, ArtifactQuery, CreateReleaseRequest, RolloutRequest, UpdateEventsRequest } from '../../../src/protocol/fleet-releases.js';
 import { BranchParams, CreateBranchRequest, CreateEnrollmentCodeRequest, CreateStaffRequest, LoginRequest, StaffParams, UpdateStaffRequest } from '../../../src/protocol/staff-api.js';
 
 const H = 'ab'.repeat(32);
@@ -33,6 +35,13 @@ const manifest = {
   segments: [{ seq: 0, cipherSha256: H, plainSha256: H, link: H, bytes: 10, startSec: 0, durationSec: 4 }],
   gaps: [{ afterSeq: 0, startSec: 4, durationSec: 1, reason: 'restart' }],
 };
+const status = {
+  at: T,
+  backlog: { segments: 1, bytes: 2, quarantined: 0, oldestUnconfirmedAt: T, oldestUnconfirmedAgeSec: 3 },
+  disk: { freeBytes: 10, vaultBytes: 5, quotaBytes: null, level: 'ok' },
+  recordingSessionId: null,
+  activeFaults: 0,
+};
 const fault = { kind: 'disk.full', severity: 'critical', message: 'full', sessionId: null, since: T, lastSeen: T, count: 1, clearedAt: null };
 
 /** Each request schema with one valid request. */
@@ -42,17 +51,7 @@ const CASES: Array<[string, z.ZodType, unknown]> = [
   ['segment address', SegmentParams, { sessionId: U1, seq: '12' }],
   ['finish request', FinishSessionRequest, { manifest, signature: 'AAAA' }],
   ['fault report', FaultReportRequest, { faults: [fault] }],
-  [
-    'status report',
-    BoothStatusReport,
-    {
-      at: T,
-      backlog: { segments: 1, bytes: 2, quarantined: 0, oldestUnconfirmedAt: T, oldestUnconfirmedAgeSec: 3 },
-      disk: { freeBytes: 10, vaultBytes: 5, quotaBytes: null, level: 'ok' },
-      recordingSessionId: null,
-      activeFaults: 0,
-    },
-  ],
+  ['status report', BoothStatusReport, status],
   ['login request', LoginRequest, { username: 'ann', password: 'secret' }],
   ['new staff account', CreateStaffRequest, { username: 'ann.lee', password: 'a long passphrase', roles: ['reviewer', 'supervisor'], branches: ['sh-01', 'sh-02'] }],
   ['staff update', UpdateStaffRequest, { roles: ['admin'], branches: '*', disabled: false, password: 'another long one' }],
@@ -79,6 +78,42 @@ const CASES: Array<[string, z.ZodType, unknown]> = [
   ['signalling produce', SignalRequest, { id: 7, method: 'produce', data: { transportId: 't1', kind: 'video', source: 'camera', rtpParameters: { codecs: [{ mimeType: 'video/H264', payloadType: 102 }], encodings: [{ ssrc: 1 }] } } }],
   ['signalling status', SignalRequest, { id: 8, method: 'recordingStatus', data: { sessionId: U1, state: 'recording', bytesWritten: 10, durationSec: 2, restarts: 0, at: T } }],
   ['signalling fault', SignalRequest, { id: 9, method: 'fault', data: fault }],
+  [
+    'status report with heartbeat',
+    BoothStatusReport,
+    {
+      ...status,
+      fleet: {
+        appVersion: '1.2.3',
+        devices: { camera: 'v4l2:/dev/video0', mic: 'pulse:default', screen: 'auto' },
+        lastSession: { sessionId: U1, phase: 'syncing', startedAt: T, endedAt: T, synced: false },
+        config: { appliedVersion: 3, pendingVersion: 4, rejected: { version: 2, reason: 'no', at: T } },
+        update: { phase: 'waiting-idle', version: '1.3.0', message: 'a session is recording', at: T },
+      },
+    },
+  ],
+  [
+    'fleet config',
+    SetFleetConfigRequest,
+    {
+      settings: {
+        devices: { camera: 'v4l2:/dev/video0', mic: 'pulse:default', screen: 'x11grab::0.0' },
+        segmentSeconds: 4,
+        qualityPreset: 'standard',
+        diskFloors: { warnFreeBytes: 3000, refuseFreeBytes: 2000, stopFreeBytes: 1000 },
+        bandwidth: { uploadBytesPerSec: 100_000, updateBytesPerSec: null },
+        languages: ['zh-CN', 'en'],
+        updateChannel: 'pilot',
+      },
+      comment: 'pilot branch',
+    },
+  ],
+  ['fleet filter', FleetListQuery, { branch: 'sh-01', version: '1.2.3', state: 'alerting' }],
+  ['release', CreateReleaseRequest, { version: '1.2.3-pilot.1', channel: 'pilot', notes: 'notes' }],
+  ['rollout', RolloutRequest, { rollout: { percent: 10, branches: ['sh-01'] } }],
+  ['artifact address', ArtifactParams, { releaseId: U1, platform: 'linux' }],
+  ['artifact', ArtifactQuery, { name: 'dualrec-1.2.3.AppImage' }],
+  ['update events', UpdateEventsRequest, { events: [{ version: '1.2.3', outcome: 'start-failed', message: 'crashed', at: T }] }],
 ];
 
 const junk = fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true, withObjectString: true, withBoxedValues: true, maxDepth: 3 });

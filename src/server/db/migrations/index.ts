@@ -6,6 +6,7 @@ import { m0003 } from './0003-auth-staff-branches.js';
 import { m0004 } from './0004-catalogue-customers.js';
 import { m0005 } from './0005-evidence.js';
 import { m0007 } from './0007-sfu-reservations.js';
+import { m0008 } from './0008-fleet.js';
 
 /**
  * Server migrations in the order they apply, spelled for one database. Never edit one that has
@@ -20,5 +21,6 @@ export function serverMigrations(dialect: SqlDialect = 'sqlite'): Record<string,
     '0004-catalogue-customers': m0004(d),
     '0005-evidence': m0005(d),
     '0007-sfu-reservations': m0007(d),
+    '0008-fleet': m0008(d),
   };
 }
