@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, ValidationError } from '../core/errors.js';
+import { FinalizeConfig } from './archive/finalize-config.js';
 
 const isPostgresUrl = (v: string) => {
   try {
@@ -52,6 +53,8 @@ export const ServerConfig = z.strictObject({
   jobLeaseMs: z.number().int().min(1000).max(3_600_000).default(60_000),
   /** Default SQLite; or from DUALREC_DATABASE_URL (see databaseFromEnv). */
   database: DatabaseConfig.default({ kind: 'sqlite' }),
+  /** Derived files of archived sessions: time zone, size, encoder, thumbnails, font. */
+  finalize: FinalizeConfig.prefault({}),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;
