@@ -55,7 +55,10 @@ beforeAll(async () => {
   const archiver = new Archiver({ ...archive, ff, workDir: join(dir, 'work'), finalize: FinalizeConfig.parse({ thumbnailEverySec: EVERY }), watermark: boothNameWatermark(archive.db) }, silent);
   report = (await archiver.finalize(session.sessionId, { onProgress: (f) => progress.push(f) }))!;
   derived = await listDerivedFiles(archive.db, session.sessionId);
-  console.info(`finalize of ${SECONDS} s 720p: ${report.seconds.total.toFixed(1)} s (${(report.mediaDurationSec / report.seconds.total).toFixed(2)}x real time; render pass ${report.seconds.render.toFixed(1)} s); session made in ${session.seconds.render.toFixed(1)} + ${session.seconds.sealAndIngest.toFixed(1)} s`);
+  const errors = derived.filter((d) => d.durationSec !== null).map((d) => `${d.kind} ${Math.abs(d.durationSec! - report.mediaDurationSec).toFixed(3)} s`);
+  console.info(
+    `finalize of ${SECONDS} s 720p: ${report.seconds.total.toFixed(1)} s (${(report.mediaDurationSec / report.seconds.total).toFixed(2)}x real time; render pass ${report.seconds.render.toFixed(1)} s); duration error ${errors.join(', ')}; session made in ${session.seconds.render.toFixed(1)} + ${session.seconds.sealAndIngest.toFixed(1)} s`,
+  );
 }, 60 * 60_000);
 
 afterAll(async () => {
