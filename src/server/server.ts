@@ -10,7 +10,7 @@ import { createAuthServices, type AuthServices } from './auth/auth-services.js';
 import { createCatalogueServices, type CatalogueServices } from './catalogue/catalogue-services.js';
 import { Archiver } from './archive/archiver.js';
 import { JobQueue } from './archive/job-queue.js';
-import { boothNameWatermark, type WatermarkResolver } from './archive/watermark.js';
+import { boothBranchWatermark, type WatermarkResolver } from './archive/watermark.js';
 import { openArchiveStore, type ArchiveStore } from './archive-store.js';
 import type { ServerConfig } from './config.js';
 import { buildApp } from './http/app.js';
@@ -51,7 +51,7 @@ export class Server {
     private readonly log: Logger,
   ) {}
 
-  /** `watermark` names branch and booth on derived videos (default: booth name, no branch). */
+  /** `watermark` names branch and booth on derived videos (default: boothBranchWatermark). */
   static async create(config: ServerConfig, opts: { log?: Logger; watermark?: WatermarkResolver } = {}): Promise<Server> {
     const log = opts.log ?? createLogger('server');
     const ffmpeg = await resolveFfmpeg(config.ffmpegPath);
@@ -59,7 +59,7 @@ export class Server {
     try {
       const ingest = new IngestService(archive.db, archive.store, archive.keys, log.child({ part: 'ingest' }));
       const archiver = new Archiver(
-        { ...archive, ff: ffmpeg, workDir: join(config.dataDir, 'work'), finalize: config.finalize, watermark: opts.watermark ?? boothNameWatermark(archive.db) },
+        { ...archive, ff: ffmpeg, workDir: join(config.dataDir, 'work'), finalize: config.finalize, watermark: opts.watermark ?? boothBranchWatermark(archive.db) },
         log.child({ part: 'archive' }),
       );
       const worker = new ArchiveWorker(archive.db, new JobQueue(archive.db, config.jobMaxAttempts, { leaseMs: config.jobLeaseMs, log: log.child({ part: 'jobs' }) }), archiver, config.jobPollMs, log.child({ part: 'worker' }));

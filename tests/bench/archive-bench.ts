@@ -24,7 +24,7 @@ const { segmentKey } = (await import(dist('server/ingest/views.js'))) as typeof 
 const { Archiver } = (await import(dist('server/archive/archiver.js'))) as typeof import('../../src/server/archive/archiver.js');
 const { FinalizeConfig } = (await import(dist('server/archive/finalize-config.js'))) as typeof import('../../src/server/archive/finalize-config.js');
 const { deriveLayout } = (await import(dist('server/archive/render/derive-args.js'))) as typeof import('../../src/server/archive/render/derive-args.js');
-const { boothNameWatermark } = (await import(dist('server/archive/watermark.js'))) as typeof import('../../src/server/archive/watermark.js');
+const { boothBranchWatermark } = (await import(dist('server/archive/watermark.js'))) as typeof import('../../src/server/archive/watermark.js');
 const { resolveFfmpeg } = (await import(dist('platform/ffmpeg.js'))) as typeof import('../../src/platform/ffmpeg.js');
 const { runFfmpeg } = (await import(dist('platform/ffmpeg-run.js'))) as typeof import('../../src/platform/ffmpeg-run.js');
 const { createLogger } = (await import(dist('platform/log.js'))) as typeof import('../../src/platform/log.js');
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     const cfg = FinalizeConfig.parse({});
 
     // The finalize, as the archive worker runs it.
-    const archiver = new Archiver({ ...archive, ff, workDir: join(dir, 'work'), finalize: cfg, watermark: boothNameWatermark(archive.db) }, silent);
+    const archiver = new Archiver({ ...archive, ff, workDir: join(dir, 'work'), finalize: cfg, watermark: boothBranchWatermark(archive.db) }, silent);
     const fin = await measure(() => archiver.finalize(session.sessionId));
     const report = fin.value!;
 

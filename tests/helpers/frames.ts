@@ -42,13 +42,17 @@ export function ocrCrops(x: number, y: number, w: number, h: number): string[] {
   ];
 }
 
-/** Reads the frame at `atSec` of `file` under each of `filters`; returns every reading. */
-export async function ocrFrame(ff: FfmpegInfo, file: string, atSec: number, filters: string[], o: { lang: string; psm: number; workDir: string }): Promise<string[]> {
+/**
+ * Reads the frame at `atSec` of `file` under each of `filters` in turn until `accept` holds for a
+ * reading; returns the readings made (the last one accepted, or all of them when none was).
+ */
+export async function ocrFrame(ff: FfmpegInfo, file: string, atSec: number, filters: string[], o: { lang: string; psm: number; workDir: string; accept: (text: string) => boolean }): Promise<string[]> {
   const texts: string[] = [];
   for (const [i, f] of filters.entries()) {
     const png = join(o.workDir, `ocr-${atSec}-${i}.png`);
     await framePng(ff, file, atSec, png, f);
     texts.push((await ocr(png, o)).replace(/[ \t]+/g, ' ').trim());
+    if (o.accept(texts.at(-1)!)) break;
   }
   return texts;
 }
@@ -56,6 +60,15 @@ export async function ocrFrame(ff: FfmpegInfo, file: string, atSec: number, filt
 /** OCR text with the usual look-alikes folded (O o → 0, l I → 1), for comparing digits exactly. */
 export function foldLookalikes(s: string): string {
   return s.replace(/[Oo]/g, '0').replace(/[lI]/g, '1').replace(/[ \t]+/g, ' ');
+}
+
+/**
+ * A reading that holds each of `exact` character for character (look-alike letters folded, spaces
+ * ignored: digits must be right) and, if given, `near` within two edits (names OCR may smudge).
+ */
+export function readsAs(exact: string[], near?: string): (text: string) => boolean {
+  const squash = (x: string) => foldLookalikes(x).replace(/\s/g, '');
+  return (text) => exact.every((e) => squash(text).includes(squash(e))) && (near === undefined || substringEdits(squash(text), squash(near)) <= 2);
 }
 
 /** Fewest edits (insert, delete, replace) that turn some substring of `text` into `expected` (Sellers). */

@@ -81,6 +81,10 @@ export interface MediaSessionOptions {
   /** The session's recorded start (ISO); default now. */
   startedAt?: string;
   boothName?: string;
+  /** Enroll the booth into this (existing) branch; default none. */
+  branchId?: string | null;
+  /** A hole of this many seconds in the middle of the timeline (a recorder restart); default none. */
+  gapSec?: number;
   /** Audio track (default true); false records like a booth without microphone. */
   audio?: boolean;
 }
@@ -104,29 +108,35 @@ export async function recordMediaSession(code: SessionCode, ff: FfmpegInfo, inge
   await mkdir(spool, { recursive: true });
 
   const r0 = process.hrtime.bigint();
-  const pip = Math.round(width * 0.3125 / 2) * 2;
+  const pip = Math.round((width * 0.3125) / 2) * 2;
   const inputs = ['-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=${fps}`, '-f', 'lavfi', '-i', `testsrc=s=${pip}x${Math.round((pip * 3) / 8) * 2}:r=${fps}`];
   if (audio) inputs.push('-f', 'lavfi', '-i', 'sine=f=440:r=48000');
-  await execFileAsync(
-    ff.ffmpeg,
-    [
-      '-hide_banner', '-v', 'error', ...inputs, '-t', String(o.seconds),
-      '-filter_complex', '[0:v][1:v]overlay=W-w-16:H-h-16,format=yuv420p[v]', '-map', '[v]', ...(audio ? ['-map', '2:a'] : []),
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', '26', '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`,
-      ...(audio ? ['-c:a', 'aac', '-b:a', '96k', '-ar', '48000', '-ac', '1'] : []),
-      '-f', 'segment', '-segment_time', String(segmentSeconds), '-segment_format', 'mpegts', join(spool, 'seg-%06d.ts'),
-    ],
-    { timeout: 30 * 60_000 },
-  );
+  // With a gap: two recorder runs, the second continuing the timeline after the hole as the
+  // supervisor restarts FFmpeg (-output_ts_offset).
+  const runs = o.gapSec ? [{ name: 'a', seconds: o.seconds / 2, offset: 0 }, { name: 'b', seconds: o.seconds / 2, offset: o.seconds / 2 + o.gapSec }] : [{ name: 'a', seconds: o.seconds, offset: 0 }];
+  for (const run of runs) {
+    await execFileAsync(
+      ff.ffmpeg,
+      [
+        '-hide_banner', '-v', 'error', ...inputs, '-t', String(run.seconds),
+        '-filter_complex', '[0:v][1:v]overlay=W-w-16:H-h-16,format=yuv420p[v]', '-map', '[v]', ...(audio ? ['-map', '2:a'] : []),
+        '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', '26', '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`,
+        ...(audio ? ['-c:a', 'aac', '-b:a', '96k', '-ar', '48000', '-ac', '1'] : []),
+        '-output_ts_offset', String(run.offset),
+        '-f', 'segment', '-segment_time', String(segmentSeconds), '-segment_format', 'mpegts', join(spool, `${run.name}-%06d.ts`),
+      ],
+      { timeout: 30 * 60_000 },
+    );
+  }
   const render = Number(process.hrtime.bigint() - r0) / 1e9;
 
   const s0 = process.hrtime.bigint();
-  const { code: enrollCode } = await ingest.createEnrollmentCode(1);
+  const { code: enrollCode } = await ingest.createEnrollmentCode(1, o.branchId ?? null);
   const deviceKey = code.loadOrCreateDeviceKey(boothDir);
   const publicKey = deviceKey.publicKeyDer.toString('base64');
   const name = o.boothName ?? 'test-booth';
   const enrolled = await ingest.enroll({ code: enrollCode, name, publicKey });
-  const booth = { boothId: enrolled.boothId, name, publicKey };
+  const booth = { boothId: enrolled.boothId, name, publicKey, branchId: o.branchId ?? null };
   const db = await code.openSqlite<BoothDb>(join(boothDir, 'booth.sqlite'), code.boothMigrations);
   try {
     const sessionId = randomUUID();

@@ -6,7 +6,7 @@ import { probeMedia, decodeErrors } from '../../src/platform/probe.js';
 import { verifyArchivedSession } from '../../src/server/archive/verify.js';
 import { segmentKey } from '../../src/server/ingest/views.js';
 import { Archiver, archiveKeys } from '../../src/server/archive/archiver.js';
-import { boothNameWatermark } from '../../src/server/archive/watermark.js';
+import { boothBranchWatermark } from '../../src/server/archive/watermark.js';
 import { createLogger } from '../../src/platform/log.js';
 import type { BoothState } from '../../src/protocol/booth-api.js';
 import { startStack, waitFor, type Stack } from '../helpers/stack.js';
@@ -103,7 +103,7 @@ describe('one session from booth to archive', () => {
   it('archives idempotently: a rerun after a crash keeps the archived session and its stored files', async () => {
     const { db, store } = stack.server.archive;
     const archiver = new Archiver(
-      { ...stack.server.archive, ff: stack.server.ffmpeg, workDir: `${stack.dataDir}/work`, finalize: stack.server.config.finalize, watermark: boothNameWatermark(db) },
+      { ...stack.server.archive, ff: stack.server.ffmpeg, workDir: `${stack.dataDir}/work`, finalize: stack.server.config.finalize, watermark: boothBranchWatermark(db) },
       createLogger('test', 'silent'),
     );
     const before = await db.selectFrom('archives').selectAll().where('session_id', '=', sessionId).executeTakeFirstOrThrow();

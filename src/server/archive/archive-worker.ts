@@ -102,6 +102,8 @@ export class ArchiveWorker {
     if (this.timer) clearTimeout(this.timer);
     this.abort.abort();
     await this.busy;
+    // Stop renewing the lease of an interrupted job, so another instance can take it over.
+    this.queue.close();
     await this.progressWrite;
   }
 }

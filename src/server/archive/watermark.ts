@@ -17,16 +17,24 @@ export interface WatermarkSubject {
 }
 
 /**
- * Looks up the watermark of a session. The server composition root passes one in; the default
- * (`boothNameWatermark`) knows booth names only. Once booths carry a branch (auth, migration 0003),
- * the server passes a resolver that joins the branch name.
+ * Looks up the watermark of a session. The server composition root passes one in (Server.create
+ * option `watermark`); the default is `boothBranchWatermark`.
  */
 export type WatermarkResolver = (subject: WatermarkSubject) => Promise<WatermarkInfo>;
 
-/** Booth name from the booths table, no branch. */
-export function boothNameWatermark(db: Kysely<ServerDb>): WatermarkResolver {
+/**
+ * Booth name and the name of its branch (booths.branch_id -> branches, migration 0003); branch
+ * null for a booth enrolled without one. Branch names are shown as "name (id)".
+ */
+export function boothBranchWatermark(db: Kysely<ServerDb>): WatermarkResolver {
   return async ({ sessionId, boothId }) => {
-    const booth = await db.selectFrom('booths').select('name').where('booth_id', '=', boothId).executeTakeFirst();
-    return { branch: null, booth: booth?.name ?? boothId, sessionId };
+    const row = await db
+      .selectFrom('booths')
+      .leftJoin('branches', 'branches.branch_id', 'booths.branch_id')
+      .select(['booths.name as booth', 'booths.branch_id as branchId', 'branches.name as branch'])
+      .where('booths.booth_id', '=', boothId)
+      .executeTakeFirst();
+    const branch = row?.branchId ? (row.branch ? `${row.branch} (${row.branchId})` : row.branchId) : null;
+    return { branch, booth: row?.booth ?? boothId, sessionId };
   };
 }
