@@ -13,7 +13,7 @@ import { createLogger } from '../../src/platform/log.js';
 import { openArchiveStore, type ArchiveStore } from '../../src/server/archive-store.js';
 import { ArchiveWorker } from '../../src/server/archive/archive-worker.js';
 import { archiveKeys, parseArchiveRecord } from '../../src/server/archive/archive-record.js';
-import { Archiver } from '../../src/server/archive/archiver.js';
+import { Archiver, type FinalizeOptions } from '../../src/server/archive/archiver.js';
 import { FinalizeConfig, type FinalizeConfigInput } from '../../src/server/archive/finalize-config.js';
 import { JobQueue } from '../../src/server/archive/job-queue.js';
 import { listDerivedFiles } from '../../src/server/archive/derived-files.js';
@@ -37,8 +37,8 @@ let dir: string;
 let ff: FfmpegInfo;
 let archive: ArchiveStore;
 let session: MediaSession;
-const archiver = (finalize: FinalizeConfigInput = {}) =>
-  new Archiver({ ...archive, ff, workDir: join(dir, 'work'), finalize: FinalizeConfig.parse(finalize), watermark: boothBranchWatermark(archive.db) }, silent);
+const archiverDeps = (finalize: FinalizeConfigInput = {}) => ({ ...archive, ff, workDir: join(dir, 'work'), finalize: FinalizeConfig.parse(finalize), watermark: boothBranchWatermark(archive.db) });
+const archiver = (finalize: FinalizeConfigInput = {}) => new Archiver(archiverDeps(finalize), silent);
 const job = () => archive.db.selectFrom('jobs').selectAll().where('session_id', '=', session.sessionId).executeTakeFirstOrThrow();
 
 beforeAll(async () => {
@@ -71,10 +71,23 @@ describe('finalize recovery', () => {
   });
 
   it('leaves a job interrupted by shutdown running; the next worker archives it, reusing the stored original, and reports progress', async () => {
-    const first = new ArchiveWorker(archive.db, new JobQueue(archive.db, 5), archiver(), 50, silent);
+    // The server shuts down while FFmpeg renders (called from the render's own progress report).
+    let closing: Promise<void> | null = null;
+    class ShutDownMidRender extends Archiver {
+      override finalize(sessionId: string, opts: FinalizeOptions = {}) {
+        return super.finalize(sessionId, {
+          ...opts,
+          onProgress: (f) => {
+            opts.onProgress?.(f);
+            if (f > 0.15 && f < 0.9) closing ??= first.close();
+          },
+        });
+      }
+    }
+    const first: ArchiveWorker = new ArchiveWorker(archive.db, new JobQueue(archive.db, 5), new ShutDownMidRender(archiverDeps(), silent), 50, silent);
     await first.start();
-    await waitFor(async () => ((await job()).progress ?? 0) > 0.15, 60_000, 'the render to be under way');
-    await first.close();
+    await waitFor(async () => closing !== null, 60_000, 'the render to be under way');
+    await closing;
     expect(await job()).toMatchObject({ state: 'running', attempts: 1, last_error: null });
     expect((await job()).progress).toBeLessThan(1);
     expect(await archive.db.selectFrom('archives').selectAll().execute()).toEqual([]);
