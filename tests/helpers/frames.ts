@@ -35,11 +35,8 @@ export async function ocr(png: string, o: { lang: string; psm: number }): Promis
  */
 export function ocrCrops(x: number, y: number, w: number, h: number): string[] {
   const crop = `crop=${w}:${h}:${x}:${y},format=gray`;
-  return [
-    `${crop},lutyuv=y='if(gt(val,170),0,255)',scale=iw*2:ih*2:flags=bicubic`,
-    `${crop},negate,scale=iw*2:ih*2:flags=bicubic`,
-    `${crop},lutyuv=y='if(gt(val,170),0,255)',scale=iw*3:ih*3:flags=bicubic`,
-  ];
+  const threshold = "lutyuv=y='if(gt(val,170),0,255)'";
+  return [2, 3, 4].flatMap((k) => [`${crop},${threshold},scale=iw*${k}:ih*${k}:flags=bicubic`, `${crop},negate,scale=iw*${k}:ih*${k}:flags=bicubic`]);
 }
 
 /**
@@ -63,12 +60,13 @@ export function foldLookalikes(s: string): string {
 }
 
 /**
- * A reading that holds each of `exact` character for character (look-alike letters folded, spaces
- * ignored: digits must be right) and, if given, `near` within two edits (names OCR may smudge).
+ * A reading that holds each of `exact` character for character (look-alike letters folded, case
+ * and spaces ignored: digits must be right) and, if given, `near` within three edits (names OCR
+ * may smudge; another name differs in more).
  */
 export function readsAs(exact: string[], near?: string): (text: string) => boolean {
-  const squash = (x: string) => foldLookalikes(x).replace(/\s/g, '');
-  return (text) => exact.every((e) => squash(text).includes(squash(e))) && (near === undefined || substringEdits(squash(text), squash(near)) <= 2);
+  const squash = (x: string) => foldLookalikes(x).replace(/\s/g, '').toLowerCase();
+  return (text) => exact.every((e) => squash(text).includes(squash(e))) && (near === undefined || substringEdits(squash(text), squash(near)) <= 3);
 }
 
 /** Fewest edits (insert, delete, replace) that turn some substring of `text` into `expected` (Sellers). */

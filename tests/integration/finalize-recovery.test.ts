@@ -164,8 +164,8 @@ describe('render options', () => {
     expect(r.files.map((f) => f.kind)).toEqual(['final-video', 'thumbnails', 'thumbnail-index']);
     expect(r.render).toMatchObject({ audio: null, offsets: [{ fromSec: 0, offset: 'UTC-04:00' }, { fromSec: 1.5, offset: 'UTC-05:00' }], font: { file: fontFile } });
     const L = deriveLayout(1280, 720, 720);
-    for (const [t, wall] of [[0.6, '2025-11-02 01:59:59 UTC-04:00'], [2.2, '2025-11-02 01:00:00 UTC-05:00']] as const) {
-      const holds = readsAs([wall], 'America/New_York');
+    for (const [t, wall, offset] of [[0.6, '2025-11-02 01:59:59', 'UTC-04:00'], [2.2, '2025-11-02 01:00:00', 'UTC-05:00']] as const) {
+      const holds = readsAs([wall, offset], 'America/New_York');
       const texts = await ocrFrame(ff, join(out, 'final.mp4'), t, ocrCrops(0, 0, L.timestampFont * 34, L.margin + L.timestampFont * 2), { lang: 'eng', psm: 7, workDir: dir, accept: holds });
       expect(holds(texts.at(-1)!), JSON.stringify(texts)).toBe(true);
     }

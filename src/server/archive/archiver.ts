@@ -1,14 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { canonicalJson } from '../../core/canonical-json.js';
-import { sha256Hex } from '../../core/chain.js';
 import { IntegrityError } from '../../core/errors.js';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
 import { runFfmpeg } from '../../platform/ffmpeg-run.js';
 import type { Logger } from '../../platform/log.js';
 import { decodeErrors, probeMedia } from '../../platform/probe.js';
 import { segmentKey } from '../ingest/views.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import { hashFile } from '../storage/fs-blob-store.js';
 import { archiveKeys, parseArchiveRecord, type ArchiveRecord } from './archive-record.js';
 import { derivedKey, derivedRows, DERIVED_FILES, type DerivedFileEntry } from './derived-files.js';
@@ -108,10 +110,15 @@ export class Archiver {
         timeoutMs: 30 * 60_000,
         signal: opts.signal,
       });
-      // A previous interrupted run may have stored the MP4 already: keep that one (write-once).
-      const storedMp4 = store.localPath(keys.mp4);
-      const reuse = storedMp4 !== null && (await store.has(keys.mp4));
-      const original = reuse ? storedMp4 : mp4;
+      // A previous interrupted run may have stored the MP4 already: keep that one (write-once),
+      // rendering from a local copy when the store is remote.
+      const reuse = await store.has(keys.mp4);
+      let original = mp4;
+      if (reuse) {
+        const stored = store.localPath(keys.mp4);
+        if (stored) original = stored;
+        else await pipeline(await store.stream(keys.mp4), createWriteStream(mp4));
+      }
       const errors = await decodeErrors(this.deps.ff, original);
       if (errors.length > 0) throw new IntegrityError('archive.decode_failed', `the joined recording of ${sessionId} does not decode cleanly: ${errors.slice(0, 3).join(' | ')}`);
       const probe = await probeMedia(this.deps.ff, original);
@@ -174,19 +181,16 @@ export class Archiver {
   private async storeDerived(sessionId: string, f: RenderedFile): Promise<DerivedFileEntry> {
     const { store } = this.deps;
     const key = derivedKey(sessionId, f.kind);
-    const stored = store.localPath(key);
-    const keep = stored !== null && (await store.has(key));
-    if (!keep) await store.putFile(key, f.path);
-    const path = keep ? stored : f.path;
-    return { kind: f.kind, key, sha256: await hashFile(path), bytes: (await stat(path)).size, mediaType: DERIVED_FILES[f.kind].mediaType, durationSec: f.durationSec };
+    const entry = { kind: f.kind, key, mediaType: DERIVED_FILES[f.kind].mediaType, durationSec: f.durationSec };
+    if (await store.has(key)) return { ...entry, sha256: await hashStored(store, key), bytes: await store.size(key) };
+    await store.putFile(key, f.path);
+    return { ...entry, sha256: await hashFile(f.path), bytes: (await stat(f.path)).size };
   }
 
   /** Every file a stored record lists must be stored with the hash it names. */
   private async checkStored(record: ArchiveRecord): Promise<void> {
     for (const f of [record.recording, ...record.derived]) {
-      const path = this.deps.store.localPath(f.key);
-      const sha = path ? await hashFile(path) : sha256Hex(await this.deps.store.get(f.key));
-      if (sha !== f.sha256) throw new IntegrityError('archive.stored_mismatch', `${f.key} does not match its SHA-256 in record.json of session ${record.sessionId}`);
+      if ((await hashStored(this.deps.store, f.key)) !== f.sha256) throw new IntegrityError('archive.stored_mismatch', `${f.key} does not match its SHA-256 in record.json of session ${record.sessionId}`);
     }
   }
 
@@ -203,4 +207,13 @@ export class Archiver {
       await tx.updateTable('sessions').set({ status: 'archived', failure: null }).where('session_id', '=', sessionId).execute();
     });
   }
+}
+
+/** SHA-256 of a stored object, read where it lies (local file) or streamed (remote store). */
+async function hashStored(store: BlobStore, key: string): Promise<string> {
+  const path = store.localPath(key);
+  if (path) return hashFile(path);
+  const h = createHash('sha256');
+  for await (const chunk of await store.stream(key)) h.update(chunk as Buffer);
+  return h.digest('hex');
 }
