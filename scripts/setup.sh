@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what dualrec needs on a Debian/Ubuntu machine, then the npm dependencies:
 #  - apt: ffmpeg (with ffprobe), chromium (kiosk window, e2e tests), xvfb (screen-capture tests),
-#    fonts-dejavu-core (burned-in text), fonts-noto-cjk (the kiosk's Chinese text), postgresql (its
-#    binaries in /usr/lib/postgresql/<ver>/bin: the tests start throwaway clusters with them; the
-#    package's own cluster service is not used), openssl (the evidence e2e test checks a package
-#    by hand as its readme says); only the missing ones, with sudo when not root;
+#    fonts-dejavu-core (burned-in text), fonts-noto-cjk (the kiosk's Chinese text and the archive's
+#    burned-in watermark), postgresql (its binaries in /usr/lib/postgresql/<ver>/bin: the tests
+#    start throwaway clusters with them; the package's own cluster service is not used), openssl
+#    (the evidence e2e test checks a package by hand as its readme says), tesseract-ocr + eng +
+#    chi_sim (tests read the burned-in timestamp and watermark back from frames); only the missing
+#    ones, with sudo when not root;
 #  - Node.js >= 22.12: if the node on PATH is older, the `node` package from the npm registry is
 #    installed into ~/.cache/dualrec/node22 (scripts/with-node puts it first on PATH);
 #  - npm ci (exact versions from package-lock.json);
@@ -16,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 NODE_VERSION=22.23.3
 NODE_DIR="${DUALREC_NODE_DIR:-$HOME/.cache/dualrec/node22}"
-APT_PACKAGES=(ffmpeg chromium xvfb fonts-dejavu-core fonts-noto-cjk postgresql openssl espeak-ng)
+APT_PACKAGES=(ffmpeg chromium xvfb fonts-dejavu-core fonts-noto-cjk postgresql openssl espeak-ng tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim)
 # mediasoup worker build (native/mediasoup/build-worker.sh)
 APT_PACKAGES+=(build-essential pkg-config ninja-build meson libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev)
 

@@ -13,6 +13,8 @@ const ProbeOutput = z.object({
       index: z.number(),
       codec_type: z.string(),
       codec_name: z.string().optional(),
+      width: z.number().int().optional(),
+      height: z.number().int().optional(),
       start_time: z.coerce.number().optional(),
       duration: z.coerce.number().optional(),
     }),

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, ValidationError } from '../core/errors.js';
 import { SfuConfig } from './sfu/sfu-config.js';
+import { FinalizeConfig } from './archive/finalize-config.js';
 
 const isPostgresUrl = (v: string) => {
   try {
@@ -68,6 +69,8 @@ export const ServerConfig = z.strictObject({
     .prefault({}),
   /** The built web UI (out/renderer) served at /ui/ (the fleet console page); default: next to the server code. */
   uiDir: z.string().min(1).optional(),
+  /** Derived files of archived sessions: time zone, size, encoder, thumbnails, font. */
+  finalize: FinalizeConfig.prefault({}),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;

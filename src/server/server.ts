@@ -10,6 +10,7 @@ import { createAuthServices, type AuthServices } from './auth/auth-services.js';
 import { createCatalogueServices, type CatalogueServices } from './catalogue/catalogue-services.js';
 import { Archiver } from './archive/archiver.js';
 import { JobQueue } from './archive/job-queue.js';
+import { boothBranchWatermark, type WatermarkResolver } from './archive/watermark.js';
 import { openArchiveStore, type ArchiveStore } from './archive-store.js';
 import type { ServerConfig } from './config.js';
 import { buildApp } from './http/app.js';
@@ -54,13 +55,17 @@ export class Server {
     private readonly log: Logger,
   ) {}
 
-  static async create(config: ServerConfig, opts: { log?: Logger } = {}): Promise<Server> {
+  /** `watermark` names branch and booth on derived videos (default: boothBranchWatermark). */
+  static async create(config: ServerConfig, opts: { log?: Logger; watermark?: WatermarkResolver } = {}): Promise<Server> {
     const log = opts.log ?? createLogger('server');
     const ffmpeg = await resolveFfmpeg(config.ffmpegPath);
     const archive = await openArchiveStore(config.dataDir, { create: true, database: config.database, log: log.child({ part: 'db' }) });
     try {
       const ingest = new IngestService(archive.db, archive.store, archive.keys, log.child({ part: 'ingest' }));
-      const archiver = new Archiver({ ...archive, ff: ffmpeg, workDir: join(config.dataDir, 'work') }, log.child({ part: 'archive' }));
+      const archiver = new Archiver(
+        { ...archive, ff: ffmpeg, workDir: join(config.dataDir, 'work'), finalize: config.finalize, watermark: opts.watermark ?? boothBranchWatermark(archive.db) },
+        log.child({ part: 'archive' }),
+      );
       const worker = new ArchiveWorker(archive.db, new JobQueue(archive.db, config.jobMaxAttempts, { leaseMs: config.jobLeaseMs, log: log.child({ part: 'jobs' }) }), archiver, config.jobPollMs, log.child({ part: 'worker' }));
       const audit = openAuditLog(archive);
       const auth = await createAuthServices(archive.db, audit, config, log.child({ part: 'auth' }));

@@ -13,10 +13,11 @@ import { insertNewSession } from '../../src/booth/session-rows.js';
 import { SessionSealer } from '../../src/booth/vault/sealer.js';
 import { genesisLink } from '../../src/core/chain.js';
 import { newDataKey } from '../../src/core/envelope.js';
-import { signManifest, wrapDataKey } from '../../src/core/keys.js';
+import { wrapDataKey } from '../../src/core/keys.js';
 import { openSqlite } from '../../src/platform/db.js';
 import { createLogger } from '../../src/platform/log.js';
-import { SessionManifest } from '../../src/protocol/envelope.js';
+import { signSessionOff } from './media-session.js';
+import { srcSessionCode } from './session-code.js';
 
 export interface VaultFixture {
   dir: string;
@@ -75,27 +76,5 @@ export async function recordSession(fx: VaultFixture, opts: { segments: number; 
 
 /** Signs the manifest of a recorded session, as the session service does at the end. */
 export async function signOff(fx: VaultFixture, sessionId: string): Promise<void> {
-  const s = await fx.db.selectFrom('sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirstOrThrow();
-  const rows = await fx.db.selectFrom('segments').selectAll().where('session_id', '=', sessionId).orderBy('seq').execute();
-  const segments = rows.map((r) => ({ seq: r.seq, cipherSha256: r.cipher_sha256, plainSha256: r.plain_sha256, link: r.link, bytes: r.bytes, startSec: r.start_sec, durationSec: r.duration_sec }));
-  const manifest = SessionManifest.parse({
-    v: 1,
-    sessionId,
-    boothId: fx.identity.boothId,
-    productId: s.product_id,
-    startedAt: s.started_at,
-    endedAt: new Date().toISOString(),
-    endReason: 'completed',
-    keyWrap: JSON.parse(s.key_wrap_json) as unknown,
-    genesisLink: s.genesis_link,
-    finalLink: rows.at(-1)?.link ?? s.genesis_link,
-    mediaDurationSec: segments.reduce((a, x) => a + x.durationSec, 0),
-    segments,
-  });
-  const signature = signManifest(manifest, fx.deviceKey.privateKey);
-  await fx.db
-    .updateTable('sessions')
-    .set({ phase: 'syncing', ended_at: manifest.endedAt, end_reason: 'completed', manifest_json: JSON.stringify(manifest), signature })
-    .where('session_id', '=', sessionId)
-    .execute();
+  await signSessionOff(srcSessionCode, fx.db, fx.identity.boothId, fx.deviceKey.privateKey, sessionId);
 }

@@ -133,6 +133,32 @@ describe('server migrations', () => {
       await db.destroy();
     }
   });
+
+  it('0006 adds derived_files and job progress next to existing jobs and archives', async () => {
+    const path = join(dir, 'server-0006.sqlite');
+    const v2 = await openAt(path, serverMigrations(), '0002-booth-faults-status');
+    const raw = v2 as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    await raw.insertInto('booths').values({ booth_id: SID, name: 'b1', public_key: 'k', token_sha256: h('1'), enrolled_at: T0 }).execute();
+    await raw.insertInto('sessions').values({ session_id: SID, booth_id: SID, product_id: 'p', status: 'archived', started_at: T0, key_wrap_json: '{}', created_at: T0 }).execute();
+    await raw.insertInto('jobs').values({ kind: 'finalize', session_id: SID, state: 'done', attempts: 1, run_after: T0, created_at: T0, updated_at: T1 }).execute();
+    await raw.insertInto('archives').values({ session_id: SID, mp4_key: 'archive/x/recording.mp4', mp4_sha256: h('2'), mp4_bytes: 10, record_key: 'archive/x/record.json', duration_sec: 4.5, archived_at: T1 }).execute();
+    await v2.destroy();
+
+    const db = await openSqlite<ServerDb>(path, serverMigrations());
+    try {
+      expect(await db.selectFrom('jobs').select(['state', 'progress']).execute()).toEqual([{ state: 'done', progress: null }]);
+      expect(await db.selectFrom('archives').select('duration_sec').execute()).toEqual([{ duration_sec: 4.5 }]);
+      const row = { session_id: SID, kind: 'final-video', storage_key: 'archive/x/final.mp4', media_type: 'video/mp4', sha256: h('3'), bytes: 9, duration_sec: 4.5, source_sha256: h('2'), created_at: T1 };
+      await db.insertInto('derived_files').values(row).execute();
+      await db.insertInto('derived_files').values({ ...row, kind: 'thumbnail-index', storage_key: 'archive/x/thumbnails.json', duration_sec: null }).execute();
+      await expect(db.insertInto('derived_files').values({ ...row, storage_key: 'archive/x/other.mp4' }).execute()).rejects.toThrow(/UNIQUE constraint failed/);
+      await expect(db.insertInto('derived_files').values({ ...row, kind: 'poster', storage_key: 'archive/x/p.jpg' }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      await expect(db.insertInto('derived_files').values({ ...row, session_id: 'nobody', storage_key: 'archive/y/final.mp4' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      await db.updateTable('jobs').set({ progress: 0.5 }).execute();
+    } finally {
+      await db.destroy();
+    }
+  });
 });
 
 describe('server migration 0003 (auth)', () => {

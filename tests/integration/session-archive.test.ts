@@ -6,6 +6,7 @@ import { probeMedia, decodeErrors } from '../../src/platform/probe.js';
 import { verifyArchivedSession } from '../../src/server/archive/verify.js';
 import { segmentKey } from '../../src/server/ingest/views.js';
 import { Archiver, archiveKeys } from '../../src/server/archive/archiver.js';
+import { boothBranchWatermark } from '../../src/server/archive/watermark.js';
 import { createLogger } from '../../src/platform/log.js';
 import type { BoothState } from '../../src/protocol/booth-api.js';
 import { startStack, waitFor, type Stack } from '../helpers/stack.js';
@@ -101,16 +102,23 @@ describe('one session from booth to archive', () => {
 
   it('archives idempotently: a rerun after a crash keeps the archived session and its stored files', async () => {
     const { db, store } = stack.server.archive;
-    const archiver = new Archiver({ ...stack.server.archive, ff: stack.server.ffmpeg, workDir: `${stack.dataDir}/work` }, createLogger('test', 'silent'));
+    const archiver = new Archiver(
+      { ...stack.server.archive, ff: stack.server.ffmpeg, workDir: `${stack.dataDir}/work`, finalize: stack.server.config.finalize, watermark: boothBranchWatermark(db) },
+      createLogger('test', 'silent'),
+    );
     const before = await db.selectFrom('archives').selectAll().where('session_id', '=', sessionId).executeTakeFirstOrThrow();
-    await archiver.finalize(sessionId);
+    const derivedBefore = await db.selectFrom('derived_files').selectAll().where('session_id', '=', sessionId).orderBy('kind').execute();
+    expect(derivedBefore.map((d) => d.kind)).toEqual(['audio', 'final-video', 'thumbnail-index', 'thumbnails']);
+    expect(await archiver.finalize(sessionId)).toBeNull();
     // Crash after the files were stored but before the database commit: rows gone, files stay.
+    await db.deleteFrom('derived_files').where('session_id', '=', sessionId).execute();
     await db.deleteFrom('archives').where('session_id', '=', sessionId).execute();
     await db.updateTable('sessions').set({ status: 'archiving' }).where('session_id', '=', sessionId).execute();
     const record = await store.get(archiveKeys(sessionId).record);
     await archiver.finalize(sessionId);
     const after = await db.selectFrom('archives').selectAll().where('session_id', '=', sessionId).executeTakeFirstOrThrow();
     expect(after).toEqual(before);
+    expect(await db.selectFrom('derived_files').selectAll().where('session_id', '=', sessionId).orderBy('kind').execute()).toEqual(derivedBefore);
     expect((await store.get(archiveKeys(sessionId).record)).equals(record)).toBe(true);
     expect((await db.selectFrom('sessions').select('status').where('session_id', '=', sessionId).executeTakeFirstOrThrow()).status).toBe('archived');
   });

@@ -9,8 +9,9 @@ export function serverCommand(): Command {
     .option('--data <dir>', 'data folder (database, archive, keys)', './data')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', parsePort, 8080)
-    .action(async (o: { data: string; host: string; port: number }) => {
-      const server = await Server.create(parseServerConfig({ dataDir: o.data, host: o.host, port: o.port }));
+    .option('--time-zone <zone>', 'IANA time zone of the wall clock burned into archived videos', 'Asia/Shanghai')
+    .action(async (o: { data: string; host: string; port: number; timeZone: string }) => {
+      const server = await Server.create(parseServerConfig({ dataDir: o.data, host: o.host, port: o.port, finalize: { timeZone: o.timeZone } }));
       const url = await server.listen();
       console.log(`dualrec server listening on ${url} (data in ${server.config.dataDir})`);
       console.log(`enroll a booth: dualrec enroll-code --data ${o.data}   then   dualrec booth --server ${url} --code <code>`);

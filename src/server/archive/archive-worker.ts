@@ -5,15 +5,22 @@ import type { ServerDb } from '../db/schema.js';
 import type { Archiver } from './archiver.js';
 import type { JobQueue } from './job-queue.js';
 
+/** Least time between two progress writes of a running job, ms. */
+const PROGRESS_EVERY_MS = 1000;
+
 /**
  * Runs queued archive jobs one at a time. A job whose evidence does not verify fails at once and
  * marks the session failed with the reason; other failures (a missing ffmpeg, a full disk) retry
- * with backoff up to the configured attempts.
+ * with backoff up to the configured attempts. A running job writes its progress (0..1) into
+ * `jobs.progress` about once a second. `close()` kills a job in progress; it stays `running` and
+ * `recover()` re-queues it at the next start without counting a failure.
  */
 export class ArchiveWorker {
   private timer: NodeJS.Timeout | null = null;
   private busy: Promise<void> | null = null;
   private closed = false;
+  private readonly abort = new AbortController();
+  private progressWrite: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly db: Kysely<ServerDb>,
@@ -54,9 +61,13 @@ export class ArchiveWorker {
       if (!job) return;
       const log = this.log.child({ jobId: job.jobId, sessionId: job.sessionId, attempt: job.attempts });
       try {
-        await this.archiver.finalize(job.sessionId);
+        await this.archiver.finalize(job.sessionId, { signal: this.abort.signal, onProgress: this.progressWriter(job.jobId) });
         await this.queue.complete(job.jobId);
       } catch (err) {
+        if (this.closed) {
+          log.info('archive job interrupted by shutdown; it resumes at the next start');
+          return;
+        }
         const message = (err as Error).message;
         const gaveUp = await this.queue.fail(job, message, err instanceof IntegrityError);
         log.error({ err: message, gaveUp }, 'archive job failed');
@@ -67,9 +78,32 @@ export class ArchiveWorker {
     }
   }
 
+  /** Writes a job's progress at most once a second (and always the end); a failed write is logged, not fatal. */
+  private progressWriter(jobId: number): (fraction: number) => void {
+    let last = 0;
+    return (fraction) => {
+      const now = Date.now();
+      if (fraction < 1 && now - last < PROGRESS_EVERY_MS) return;
+      last = now;
+      const value = Math.round(fraction * 1000) / 1000;
+      this.progressWrite = this.progressWrite.then(() =>
+        this.db
+          .updateTable('jobs')
+          .set({ progress: value })
+          .where('job_id', '=', jobId)
+          .execute()
+          .catch((err: unknown) => this.log.warn({ err, jobId }, 'could not record job progress')),
+      );
+    };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    this.abort.abort();
     await this.busy;
+    // Stop renewing the lease of an interrupted job, so another instance can take it over.
+    this.queue.close();
+    await this.progressWrite;
   }
 }

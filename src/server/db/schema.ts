@@ -55,6 +55,8 @@ export interface ServerDb {
     last_error: string | null;
     created_at: string;
     updated_at: string;
+    /** Fraction done (0..1) of a running job, null before it reports (migration 0006). */
+    progress: number | null;
   };
   archives: {
     session_id: string;
@@ -64,6 +66,19 @@ export interface ServerDb {
     record_key: string;
     duration_sec: number;
     archived_at: string;
+  };
+  /** Files derived from an archived recording (archive/derived-files.ts). */
+  derived_files: {
+    session_id: string;
+    kind: string;
+    storage_key: string;
+    media_type: string;
+    sha256: string;
+    bytes: number;
+    duration_sec: number | null;
+    /** SHA-256 of the original recording.mp4 the file was made from. */
+    source_sha256: string;
+    created_at: string;
   };
   booth_faults: {
     fault_id: Generated<number>;

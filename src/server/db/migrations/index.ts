@@ -5,6 +5,7 @@ import { m0002 } from './0002-booth-faults-status.js';
 import { m0003 } from './0003-auth-staff-branches.js';
 import { m0004 } from './0004-catalogue-customers.js';
 import { m0005 } from './0005-evidence.js';
+import { m0006 } from './0006-derived-files.js';
 import { m0007 } from './0007-sfu-reservations.js';
 import { m0008 } from './0008-fleet.js';
 
@@ -20,6 +21,7 @@ export function serverMigrations(dialect: SqlDialect = 'sqlite'): Record<string,
     '0003-auth-staff-branches': m0003(d),
     '0004-catalogue-customers': m0004(d),
     '0005-evidence': m0005(d),
+    '0006-derived-files': m0006(d),
     '0007-sfu-reservations': m0007(d),
     '0008-fleet': m0008(d),
   };
