@@ -26,8 +26,10 @@ export interface ServerProcess {
   close(): Promise<void>;
 }
 
+/** DUALREC_BENCH_SERVER_NODE_ARGS adds Node options to the server process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it). */
 export async function startServerProcess(dataDir: string, maxSegmentBytes: number): Promise<ServerProcess> {
-  const child: ChildProcess = fork(join(import.meta.dirname, 'server-process-main.ts'), [JSON.stringify({ dataDir, maxSegmentBytes })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = (process.env.DUALREC_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = fork(join(import.meta.dirname, 'server-process-main.ts'), [JSON.stringify({ dataDir, maxSegmentBytes })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
