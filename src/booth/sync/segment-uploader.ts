@@ -41,10 +41,13 @@ type Checked = { row: Row; bytes: Buffer } | { row: Row; corrupted: string };
  * - any other failure marks it failed (attempts + 1) and rethrows, so the caller backs off.
  *
  * A run goes on with the session's next segment as long as the server acknowledges: the next file
- * is read and checked while the current one is on the wire, and the acknowledgement of segment N
- * is committed in the same transaction that marks N+1 uploading (one commit per segment, shared
- * with the other lanes' commits of the same moment: group commit). A segment is marked
- * acknowledged only in a committed transaction after the server's answer.
+ * is read and checked while the current one is on the wire; once the server acknowledged N (so it
+ * holds N and takes N+1), N+1 is sent at once and the acknowledgement of N is committed while it
+ * travels, in the same transaction that marks N+1 uploading (one commit per segment, shared with
+ * the other lanes' commits of the same moment: group commit). A segment is marked acknowledged
+ * only in a committed transaction after the server's answer; an outcome of N+1 is recorded only
+ * after that commit. A crash in between leaves N `uploading`: it is sent again and the server
+ * answers with the same acknowledgement.
  */
 export class SegmentUploader {
   constructor(
@@ -64,63 +67,81 @@ export class SegmentUploader {
    */
   async uploadRun(first: Row, stop: () => boolean, progress: () => void = () => undefined): Promise<UploadRun> {
     let current = await this.check(first);
-    let acked: { key: SegmentKey; ack: SegmentAck } | null = null;
+    if ('corrupted' in current) {
+      await this.quarantineCorrupted(current.row, current.corrupted);
+      return { acknowledged: 0, last: 'corrupted' };
+    }
+    await this.segments.transition(keyOf(current.row), { type: 'uploadStarted' });
+    let put = this.put(current);
     let acknowledged = 0;
-    const commit = async (a: { key: SegmentKey; ack: SegmentAck }, start: SegmentKey | null) => {
-      await this.commit(a, start);
+    const commit = async (ack: SegmentAck, row: Row, start: Row | null) => {
+      await this.commit(keyOf(row), ack, start && keyOf(start));
       acknowledged++;
       progress();
     };
     for (;;) {
-      if ('corrupted' in current) {
-        if (acked) await commit(acked, null);
-        await this.quarantineCorrupted(current.row, current.corrupted);
-        return { acknowledged, last: 'corrupted' };
-      }
-      const { row, bytes } = current;
-      const key = { sessionId: row.session_id, seq: row.seq };
-      this.faults.clear('disk.path_missing');
-      if (acked) await commit(acked, key);
-      else await this.segments.transition(key, { type: 'uploadStarted' });
       // Read and check the next segment while this one is on the wire.
-      const next = stop() ? null : this.nextOf(row);
+      const next: Promise<Checked | null> | null = stop() ? null : this.nextOf(current.row);
       next?.catch(() => undefined);
       let ack: SegmentAck;
       try {
-        ack = await this.client.putSegment(row.session_id, row.seq, bytes, row.cipher_sha256, this.throttle);
-        if (ack.sha256 !== row.cipher_sha256 || ack.link !== row.link) {
-          throw new ServerRejectedError(409, 'segment.exists', `the server acknowledged segment ${row.seq} of ${row.session_id} with a different hash or link`);
-        }
+        ack = await put;
       } catch (err) {
-        if (await this.failed(row, err)) return { acknowledged, last: 'rejected' };
+        if (await this.failed(current.row, err)) return { acknowledged, last: 'rejected' };
         throw err;
       }
-      acked = { key, ack };
       let following: Checked | null;
       try {
         following = next ? await next : null;
       } catch (err) {
-        await commit(acked, null);
+        await commit(ack, current.row, null);
         throw err;
       }
-      if (!following) {
-        await commit(acked, null);
-        return { acknowledged, last: 'acknowledged' };
+      if (following === null || 'corrupted' in following) {
+        await commit(ack, current.row, null);
+        if (following === null) return { acknowledged, last: 'acknowledged' };
+        await this.quarantineCorrupted(following.row, following.corrupted);
+        return { acknowledged, last: 'corrupted' };
+      }
+      // The server has stored this one, so the next may go now; this acknowledgement (and the
+      // next one's `uploading`) is committed while it travels.
+      const nextPut = this.put(following);
+      nextPut.catch(() => undefined);
+      try {
+        await commit(ack, current.row, following.row);
+      } catch (err) {
+        // Both are uploaded again later (the server answers repeats with the same acknowledgement).
+        await nextPut.then(
+          () => undefined,
+          () => undefined,
+        );
+        throw err;
       }
       current = following;
+      put = nextPut;
     }
   }
 
-  /** Commits `acked` as acknowledged and, in the same transaction, `start` as uploading. */
-  private async commit(acked: { key: SegmentKey; ack: SegmentAck }, start: SegmentKey | null): Promise<void> {
-    const { ack } = acked;
+  /** Sends one checked segment; resolves to the server's acknowledgement, which must name the row's hash and link. */
+  private async put(c: { row: Row; bytes: Buffer }): Promise<SegmentAck> {
+    this.faults.clear('disk.path_missing');
+    const { row } = c;
+    const ack = await this.client.putSegment(row.session_id, row.seq, c.bytes, row.cipher_sha256, this.throttle);
+    if (ack.sha256 !== row.cipher_sha256 || ack.link !== row.link) {
+      throw new ServerRejectedError(409, 'segment.exists', `the server acknowledged segment ${row.seq} of ${row.session_id} with a different hash or link`);
+    }
+    return ack;
+  }
+
+  /** Commits `key` as acknowledged and, in the same transaction, `start` as uploading. */
+  private async commit(key: SegmentKey, ack: SegmentAck, start: SegmentKey | null): Promise<void> {
     await this.commits.run(async (tx) => {
-      await transitionIn(tx, acked.key, { type: 'acknowledged' }, { ack_segment_id: ack.segmentId, ack_sha256: ack.sha256, ack_at: ack.receivedAt, last_error: null, next_attempt_at: null });
+      await transitionIn(tx, key, { type: 'acknowledged' }, { ack_segment_id: ack.segmentId, ack_sha256: ack.sha256, ack_at: ack.receivedAt, last_error: null, next_attempt_at: null });
       if (start) await transitionIn(tx, start, { type: 'uploadStarted' });
     });
     // A segment of this session got through again (e.g. after an operator release).
-    this.faults.clear('segment.rejected', acked.key.sessionId);
-    this.faults.clear('segment.corrupted', acked.key.sessionId);
+    this.faults.clear('segment.rejected', key.sessionId);
+    this.faults.clear('segment.corrupted', key.sessionId);
   }
 
   /** The segment after `row` when it is the next to upload (not quarantined), read and checked; else null. */
@@ -172,6 +193,10 @@ export class SegmentUploader {
       throw new VaultUnavailableError('vault.path_missing', `vault folder ${folder} is missing`);
     }
   }
+}
+
+function keyOf(row: Row): SegmentKey {
+  return { sessionId: row.session_id, seq: row.seq };
 }
 
 async function isDirectory(path: string): Promise<boolean> {
