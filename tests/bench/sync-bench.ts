@@ -1,4 +1,4 @@
-// npm run bench:sync [-- --mb 1024 --segment-mb 1 --sessions 4 --lanes 4]
+// npm run bench:sync [-- --mb 1024 --segment-mb 1 --sessions 4 --lanes 2]
 //
 // Backlog drain: `--mb` of sealed segments (default 1 GB of 1 MB segments over 4 sessions) waiting
 // on the booth are uploaded by the real sync loop (`--lanes` sessions in parallel, the booth's
@@ -36,7 +36,7 @@ import type * as ServerProcessModule from './lib/server-process.js';
 const dist = resolve(import.meta.dirname, '../../dist');
 const load = async <T>(path: string): Promise<T> => (await import(join(dist, path))) as T;
 
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '1024' }, 'segment-mb': { type: 'string', default: '1' }, sessions: { type: 'string', default: '4' }, lanes: { type: 'string', default: '4' } } });
+const { values } = parseArgs({ options: { mb: { type: 'string', default: '1024' }, 'segment-mb': { type: 'string', default: '1' }, sessions: { type: 'string', default: '4' }, lanes: { type: 'string', default: '2' } } });
 const TOTAL = Math.round(Number(values.mb) * 1024 * 1024);
 const SEG = Math.round(Number(values['segment-mb']) * 1024 * 1024);
 const SESSIONS = Number(values.sessions);
