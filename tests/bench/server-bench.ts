@@ -204,12 +204,13 @@ async function main(): Promise<void> {
   };
   console.log(JSON.stringify(result, null, 2));
   console.log('');
-  console.log(`booths uploading ${SEG / (1024 * 1024)} MB every ${INTERVAL_MS / 1000} s to one server on 127.0.0.1 (acknowledgement latency, ms)`);
-  console.log(`  booths   seg/s   MB/s    p50     p99     max   errors  server ELU/CPU   ${BASELINE === 'none' ? '' : `| ${BASELINE} baseline p99`}`);
+  console.log(`booths uploading ${SEG / (1024 * 1024)} MB every ${INTERVAL_MS / 1000} s to one server process on 127.0.0.1 (acknowledgement latency, ms; server event loop busy share and CPU cores)`);
+  const row = (cells: (string | number)[]) => cells.map((c) => String(c).padStart(9)).join(' ');
+  console.log(row(['booths', 'seg/s', 'MB/s', 'p50', 'p99', 'max', 'errors', 'srv ELU', 'srv CPU', ...(BASELINE === 'none' ? [] : [`${BASELINE} p99`])]));
   for (const s of steps) {
     const d = s.dualrec;
-    const cols = [s.booths, d.segmentsPerSec, d.MBps, d.latencyMs.p50, d.latencyMs.p99, d.latencyMs.max, d.errors.length].map((v, i) => String(v).padStart(i === 0 ? 8 : 7)).join('');
-    console.log(`${cols}   ${d.server.eventLoopUtilization}/${d.server.cpuCores}`.padEnd(78) + (s.baseline ? `| ${s.baseline.latencyMs.p99}` : '') + (s.ok ? '' : '   <- over'));
+    const cells = [s.booths, d.segmentsPerSec, d.MBps, d.latencyMs.p50, d.latencyMs.p99, d.latencyMs.max, d.errors.length, d.server.eventLoopUtilization, d.server.cpuCores];
+    console.log(row(s.baseline ? [...cells, s.baseline.latencyMs.p99] : cells) + (s.ok ? '' : '   <- over'));
   }
   console.log(`  largest N with p99 <= ${P99_MS} ms: ${held} (target ${TARGET_BOOTHS}: ${result.met ? 'met' : 'NOT met'})`);
 }
