@@ -1,16 +1,21 @@
 // npm run bench:sync [-- --mb 1024 --segment-mb 1 --sessions 4 --lanes 2]
 //
 // Backlog drain: `--mb` of sealed segments (default 1 GB of 1 MB segments over 4 sessions) waiting
-// on the booth are uploaded by the real sync loop to a real server on 127.0.0.1 (which checks
-// hash, header, chain link and ownership, stores each segment durably and commits its row), and
-// the same files are sent as plain HTTP PUTs to a bare node:http server that only reads the body,
-// with the same number of parallel uploads, in the same run; and, for scale, to one that also
-// writes each body durably. Prints JSON, then a short table.
-// Runs the compiled code in dist/ (the script builds it first).
+// on the booth are uploaded by the real sync loop (`--lanes` sessions in parallel, the booth's
+// `sync.parallelSessions`) to a real dualrec server on 127.0.0.1, which checks hash, header, chain
+// link and ownership, stores each segment durably (temp file, fsync, link, fsync folder) and
+// commits its row (SQLite, synchronous=FULL) before it acknowledges; the booth commits each
+// acknowledgement (synchronous=FULL) before it counts.
+// The server runs in its own process, as deployed (booth and server never share an event loop);
+// the baselines run in that same process: the same files sent as plain HTTP PUTs, `--lanes` at a
+// time over the booth's own HTTP transport (kept-alive node:http), to a bare node:http server that
+// (a) only reads the body (the issue's baseline), (b) also writes each body durably as above (what
+// any server must do before it acknowledges evidence); and (c), for comparison with earlier runs,
+// (a) sent with fetch(). Prints JSON, then a short table. Runs the compiled code in dist/ (the
+// script builds it first).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,12 +27,11 @@ import type * as KeysModule from '../../src/core/keys.js';
 import type * as LogModule from '../../src/platform/log.js';
 import type * as IdentityModule from '../../src/booth/identity.js';
 import type * as ClientModule from '../../src/booth/sync/server-client.js';
+import type * as TransportModule from '../../src/booth/sync/http-transport.js';
 import type * as SyncModule from '../../src/booth/sync/sync-loop.js';
 import type * as FaultsModule from '../../src/booth/faults/fault-reporter.js';
-import type * as ServerModule from '../../src/server/server.js';
-import type * as ServerConfigModule from '../../src/server/config.js';
-import type * as FsModule from '../../src/platform/fs.js';
 import type { BoothDb } from '../../src/booth/db/schema.js';
+import type * as ServerProcessModule from './lib/server-process.js';
 
 const dist = resolve(import.meta.dirname, '../../dist');
 const load = async <T>(path: string): Promise<T> => (await import(join(dist, path))) as T;
@@ -47,22 +51,22 @@ async function main(): Promise<void> {
   const { createLogger } = await load<typeof LogModule>('platform/log.js');
   const { loadOrCreateDeviceKey, saveIdentity } = await load<typeof IdentityModule>('booth/identity.js');
   const { ServerClient } = await load<typeof ClientModule>('booth/sync/server-client.js');
+  const { HttpTransport } = await load<typeof TransportModule>('booth/sync/http-transport.js');
   const { SyncLoop } = await load<typeof SyncModule>('booth/sync/sync-loop.js');
   const { FaultReporter } = await load<typeof FaultsModule>('booth/faults/fault-reporter.js');
-  const { Server } = await load<typeof ServerModule>('server/server.js');
-  const { parseServerConfig } = await load<typeof ServerConfigModule>('server/config.js');
+  const { startServerProcess } = (await import(join(import.meta.dirname, 'lib/server-process.ts'))) as typeof ServerProcessModule;
   const silent = createLogger('bench', 'silent');
 
   const dir = mkdtempSync(join(tmpdir(), 'dualrec-bench-sync-'));
-  const server = await Server.create(parseServerConfig({ dataDir: join(dir, 'server'), port: 0, maxSegmentBytes: SEG + 1024 * 1024 }), { log: silent });
+  const server = await startServerProcess(dir, SEG + 1024 * 1024);
   try {
-    const url = await server.listen();
-    const { code } = await server.ingest.createEnrollmentCode(1);
+    const url = server.url;
+    const [code] = await server.enrollmentCodes(1);
     const boothDir = join(dir, 'booth');
     const db = await openSqlite<BoothDb>(join(boothDir, 'booth.sqlite'), boothMigrations);
     const deviceKey = loadOrCreateDeviceKey(boothDir);
     const client = new ServerClient(url, null, 120_000);
-    const enrolled = await client.enroll({ code, name: 'bench', publicKey: deviceKey.publicKeyDer.toString('base64') });
+    const enrolled = await client.enroll({ code: code!, name: 'bench', publicKey: deviceKey.publicKeyDer.toString('base64') });
     client.setToken(enrolled.token);
     const archiveKey = Buffer.from(enrolled.archivePublicKey, 'base64');
     await saveIdentity(db, { boothId: enrolled.boothId, token: enrolled.token, archivePublicKeyDer: archiveKey, archiveKeyId: enrolled.archiveKeyId, serverUrl: url });
@@ -85,36 +89,23 @@ async function main(): Promise<void> {
         .execute();
       const sealer = new SessionSealer(db, vaultDir, ff, sessionId, enrolled.boothId, key, genesisLink(sessionId), silent);
       const count = Math.floor(segments / SESSIONS) + (s < segments % SESSIONS ? 1 : 0);
+      const sealing: Promise<unknown>[] = [];
       for (let i = 0; i < count; i++) {
         const path = join(spool, `seg-${s}-${i}.ts`);
         writeFileSync(path, pool[(s + i) % pool.length]!);
-        await sealer.seal({ index: i, path, listStartSec: i * 4, listEndSec: i * 4 + 4 } as unknown as Parameters<typeof sealer.seal>[0]);
+        sealing.push(sealer.seal({ index: i, path, listStartSec: i * 4, listEndSec: i * 4 + 4 } as unknown as Parameters<typeof sealer.seal>[0]));
         files.push(join(vaultDir, sessionId, `${String(i).padStart(6, '0')}.seg`));
       }
+      await Promise.all(sealing);
       sealer.destroy();
     }
     const rows = await db.selectFrom('segments').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('bytes').as('b')]).executeTakeFirstOrThrow();
     const bytes = Number(rows.b);
 
-    // Raw baselines: the same files as plain PUTs, LANES at a time, to a bare node:http server that
-    // (a) only reads the body (the issue's baseline), (b) also writes each body durably (tmp file,
-    // fsync, link, fsync folder), as any server must before it acknowledges evidence.
-    const { writeFileDurable } = await load<typeof FsModule>('platform/fs.js');
-    const rawPut = async (durable: boolean): Promise<number> => {
-      let stored = 0;
-      const raw = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          if (!durable) return void res.end('{}');
-          writeFileDurable(join(dir, 'raw', `${stored++}.bin`), Buffer.concat(chunks), { exclusive: true }).then(
-            () => res.end('{}'),
-            (err: Error) => res.writeHead(500).end(err.message),
-          );
-        });
-      });
-      await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
-      const rawUrl = `http://127.0.0.1:${(raw.address() as { port: number }).port}`;
+    // Raw baselines: the same files as plain PUTs, LANES at a time (each lane reads its next file
+    // and sends it, like the booth).
+    const rawPut = async (target: string, via: 'transport' | 'fetch'): Promise<number> => {
+      const transport = new HttpTransport(target);
       let next = 0;
       const t0 = process.hrtime.bigint();
       await Promise.all(
@@ -122,22 +113,31 @@ async function main(): Promise<void> {
           while (next < files.length) {
             const i = next++;
             const body = await readFile(files[i]!);
-            const res = await fetch(`${rawUrl}/put/${i}`, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } });
-            if (!res.ok) throw new Error(`raw PUT failed: ${await res.text()}`);
-            await res.text();
+            const headers = { 'content-type': 'application/octet-stream', 'content-length': String(body.length) };
+            if (via === 'fetch') {
+              const res = await fetch(`${target}/put/${i}`, { method: 'PUT', body, headers });
+              const text = await res.text();
+              if (!res.ok) throw new Error(`raw PUT failed: ${text}`);
+            } else {
+              const res = await transport.exchange({ method: 'PUT', url: `${target}/put/${i}`, headers, body, timeoutMs: 120_000 });
+              if (res.status !== 200) throw new Error(`raw PUT failed: ${res.text}`);
+            }
           }
         }),
       );
       const sec = Number(process.hrtime.bigint() - t0) / 1e9;
-      await new Promise<void>((r) => raw.close(() => r()));
+      transport.close();
       return sec;
     };
-    const rawSec = await rawPut(false);
-    const rawDurableSec = await rawPut(true);
+    const rawSec = await rawPut(server.bareUrl, 'transport');
+    const rawDurableSec = await rawPut(server.durableUrl, 'transport');
+    const rawFetchSec = await rawPut(server.bareUrl, 'fetch');
     rmSync(join(dir, 'raw'), { recursive: true, force: true });
 
     // The real drain: the booth's sync loop against the real server.
     const sync = new SyncLoop(db, vaultDir, client, { pollMs: 100, backoff: { baseMs: 50, maxMs: 1000 }, parallelSessions: LANES, maxBytesPerSec: null, uploadFailingAfterMs: 600_000 }, new FaultReporter(), silent);
+    await server.usage();
+    const elu0 = performance.eventLoopUtilization();
     const d0 = process.hrtime.bigint();
     sync.start();
     for (;;) {
@@ -146,32 +146,38 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 20));
     }
     const drainSec = Number(process.hrtime.bigint() - d0) / 1e9;
+    const boothElu = performance.eventLoopUtilization(elu0).utilization;
+    const serverUsage = await server.usage();
     await sync.close();
+    client.close();
     await db.destroy();
-    const stored = await server.archive.db.selectFrom('segments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    if (Number(stored.n) !== segments) throw new Error(`server stored ${stored.n} of ${segments} segments`);
+    const stored = await server.storedSegments();
+    if (stored !== segments) throw new Error(`server stored ${stored} of ${segments} segments`);
 
     const mb = bytes / (1024 * 1024);
     const result = {
       bench: 'sync',
       backlog: { segments, bytes, sessions: SESSIONS, segmentBytes: SEG },
       lanes: LANES,
-      drain: { seconds: round(drainSec), MBps: round(mb / drainSec) },
+      drain: { seconds: round(drainSec), MBps: round(mb / drainSec), boothEventLoopUtilization: round(boothElu), serverEventLoopUtilization: round(serverUsage.eventLoopUtilization), serverCpuCores: round(serverUsage.cpuCores) },
       rawHttpPut: { seconds: round(rawSec), MBps: round(mb / rawSec) },
       rawHttpPutDurable: { seconds: round(rawDurableSec), MBps: round(mb / rawDurableSec) },
+      rawHttpPutFetch: { seconds: round(rawFetchSec), MBps: round(mb / rawFetchSec) },
       drainVsRaw: round(rawSec / drainSec, 3),
       drainVsRawDurable: round(rawDurableSec / drainSec, 3),
+      drainVsRawFetch: round(rawFetchSec / drainSec, 3),
       target: { drainVsRawAtLeast: 0.6 },
       met: rawSec / drainSec >= 0.6,
       machine: { node: process.version, tmpdir: tmpdir() },
     };
     console.log(JSON.stringify(result, null, 2));
     console.log('');
-    console.log(`backlog drain of ${round(mb, 0)} MB (${segments} segments, ${SESSIONS} sessions, ${LANES} parallel) to a server on 127.0.0.1`);
+    console.log(`backlog drain of ${round(mb, 0)} MB (${segments} segments, ${SESSIONS} sessions, ${LANES} parallel) to a server process on 127.0.0.1`);
     console.log(`  sync loop -> dualrec server   ${result.drain.MBps} MB/s   (${result.drain.seconds} s; verified, stored durably, acknowledged)`);
     console.log(`  raw HTTP PUT -> bare server   ${result.rawHttpPut.MBps} MB/s   (${result.rawHttpPut.seconds} s)`);
     console.log(`  raw HTTP PUT -> fsync'd files ${result.rawHttpPutDurable.MBps} MB/s   (${result.rawHttpPutDurable.seconds} s)`);
-    console.log(`  ratio vs raw ${result.drainVsRaw} (target >= 0.6: ${result.met ? 'met' : 'NOT met'}); vs raw with durable writes ${result.drainVsRawDurable}`);
+    console.log(`  raw fetch() PUT -> bare       ${result.rawHttpPutFetch.MBps} MB/s   (${result.rawHttpPutFetch.seconds} s; the client of earlier runs)`);
+    console.log(`  ratio vs raw ${result.drainVsRaw} (target >= 0.6: ${result.met ? 'met' : 'NOT met'}); vs raw with durable writes ${result.drainVsRawDurable}; vs raw fetch ${result.drainVsRawFetch}`);
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

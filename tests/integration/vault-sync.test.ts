@@ -1,9 +1,10 @@
 // Segment lifecycle against a real server on 127.0.0.1: real SQLite on both sides, real sealed
 // files, real HTTP. Corruption on the booth's disk, permanent rejections, an unreachable server,
-// fault and status delivery, the bandwidth cap and purging.
+// fault and status delivery, the bandwidth cap, the pipelined upload run and purging.
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultReporter } from '../../src/booth/faults/fault-reporter.js';
 import { SqliteFaultStore } from '../../src/booth/faults/fault-store.js';
@@ -167,6 +168,42 @@ describe('segment lifecycle over real HTTP', () => {
     }
     // One second of burst is allowed; the rest must be paced.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(((total - cap) / cap) * 1000 * 0.9);
+  });
+
+  it('sends the next segment while an acknowledgement commits, and marks a segment acknowledged only once its commit succeeded', async () => {
+    const sessionId = await recordSession(fx, { segments: 5 });
+    // The booth cannot commit the acknowledgement of segment 2 until the test allows it.
+    await sql`CREATE TABLE test_hold_ack (seq INTEGER NOT NULL)`.execute(fx.db);
+    await sql`INSERT INTO test_hold_ack VALUES (2)`.execute(fx.db);
+    await sql
+      .raw(`CREATE TRIGGER test_hold_ack BEFORE UPDATE OF state ON segments WHEN NEW.state = 'acknowledged' AND NEW.session_id = '${sessionId}' AND NEW.seq IN (SELECT seq FROM test_hold_ack) BEGIN SELECT RAISE(ABORT, 'test: acknowledgement held'); END`)
+      .execute(fx.db);
+    let changes = 0;
+    const sync = new SyncLoop(fx.db, fx.vaultDir, fx.client, syncOpts(), new FaultReporter(), silent);
+    sync.on('change', () => changes++);
+    sync.start();
+    try {
+      // Segment 3 went out as soon as the server acknowledged 2, while the booth committed that.
+      await waitFor(async () => (await serverSegments(sessionId)).includes(3), 10_000, 'segment 3 on the server');
+      const held = await states(sessionId);
+      expect(held.slice(0, 2)).toEqual(['acknowledged', 'acknowledged']);
+      expect(held.slice(2)).toEqual(['uploading', 'sealed', 'sealed']);
+      expect(await serverSegments(sessionId)).toEqual([0, 1, 2, 3]);
+      const before = changes;
+      await sql`DELETE FROM test_hold_ack`.execute(fx.db);
+      await waitFor(async () => (await states(sessionId)).every((s) => s === 'acknowledged'), 10_000, 'every segment acknowledged');
+      // Progress after each acknowledgement, not only when the lane ends.
+      expect(changes - before).toBeGreaterThanOrEqual(3);
+      // Each stored acknowledgement is the server's row for that segment, each stored once.
+      const booth = await fx.db.selectFrom('segments').select(['seq', 'ack_segment_id', 'ack_sha256', 'cipher_sha256']).where('session_id', '=', sessionId).orderBy('seq').execute();
+      const stored = await server.archive.db.selectFrom('segments').select(['seq', 'segment_id', 'sha256']).where('session_id', '=', sessionId).orderBy('seq').execute();
+      expect(booth.map((r) => [r.seq, r.ack_segment_id, r.ack_sha256])).toEqual(stored.map((r) => [r.seq, r.segment_id, r.sha256]));
+      expect(booth.every((r) => r.ack_sha256 === r.cipher_sha256)).toBe(true);
+    } finally {
+      await sync.close();
+      await sql`DROP TRIGGER test_hold_ack`.execute(fx.db);
+      await sql`DROP TABLE test_hold_ack`.execute(fx.db);
+    }
   });
 
   it('purges only acknowledged segments past the retention, oldest first, and removes stale spool plaintext', async () => {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { DualrecError, describeIssues } from '../../core/errors.js';
 import { ErrorBody } from '../../protocol/errors.js';
@@ -18,6 +19,7 @@ import {
   type FinishSessionRequest,
 } from '../../protocol/server-api.js';
 import { BoothRoomResponse, TicketResponse } from '../../protocol/sfu.js';
+import { HttpTransport, HttpTransportError, type HttpReply } from './http-transport.js';
 import type { Throttle } from './throttle.js';
 
 /** The server answered with an error status. `status` and `code` come from the response. */
@@ -42,13 +44,25 @@ export class ServerUnreachableError extends DualrecError {
   override readonly status = 503;
 }
 
-/** Typed client of the central server's booth API. Every response is validated. */
+/**
+ * Typed client of the central server's booth API. Every response is validated. Requests go over
+ * kept-alive connections (HttpTransport); segment bodies are sent without copying.
+ */
 export class ServerClient {
+  private readonly http: HttpTransport;
+
   constructor(
     readonly baseUrl: string,
     private token: string | null = null,
     private readonly timeoutMs = 30_000,
-  ) {}
+  ) {
+    this.http = new HttpTransport(baseUrl);
+  }
+
+  /** Closes idle connections. The client stays usable (it opens new ones). */
+  close(): void {
+    this.http.close();
+  }
 
   setToken(token: string): void {
     this.token = token;
@@ -109,42 +123,34 @@ export class ServerClient {
     method: string,
     path: string,
     schema: S,
-    opts: { json?: unknown; body?: Uint8Array | ReadableStream<Uint8Array>; headers?: Record<string, string>; auth?: boolean; timeoutMs?: number },
+    opts: { json?: unknown; body?: Uint8Array | Readable; headers?: Record<string, string>; auth?: boolean; timeoutMs?: number },
   ): Promise<z.infer<S>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.auth !== false) {
       if (!this.token) throw new DualrecError('booth.not_enrolled', 'the booth is not enrolled with a server yet');
       headers.authorization = `Bearer ${this.token}`;
     }
-    let body: RequestInit['body'];
+    let body = opts.body;
     if (opts.json !== undefined) {
+      body = Buffer.from(JSON.stringify(opts.json), 'utf8');
       headers['content-type'] = 'application/json';
-      body = JSON.stringify(opts.json);
-    } else if (opts.body) {
-      body = opts.body;
+      headers['content-length'] = String(body.length);
     }
     const url = `${this.baseUrl.replace(/\/$/, '')}${API_PREFIX}${path}`;
-    let res: Response;
+    let res: HttpReply;
     try {
-      const init: RequestInit & { duplex?: 'half' } = { method, headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs) };
-      if (body instanceof ReadableStream) init.duplex = 'half';
-      res = await fetch(url, init);
+      res = await this.http.exchange({ method, url, headers, body, timeoutMs: opts.timeoutMs ?? this.timeoutMs });
     } catch (cause) {
-      throw new ServerUnreachableError('server.unreachable', `cannot reach the server at ${this.baseUrl}: ${(cause as Error).message}`, undefined, { cause });
-    }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (cause) {
-      throw new ServerUnreachableError('server.unreachable', `the connection to ${this.baseUrl} broke during ${method} ${path}: ${(cause as Error).message}`, undefined, { cause });
+      const message = cause instanceof HttpTransportError && cause.stage === 'response' ? `the connection to ${this.baseUrl} broke during ${method} ${path}` : `cannot reach the server at ${this.baseUrl}`;
+      throw new ServerUnreachableError('server.unreachable', `${message}: ${(cause as Error).message}`, undefined, { cause });
     }
     let data: unknown;
     try {
-      data = text ? JSON.parse(text) : null;
+      data = res.text ? JSON.parse(res.text) : null;
     } catch {
       data = null;
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status >= 300) {
       const err = ErrorBody.safeParse(data);
       const code = err.success ? err.data.error.code : `http.${res.status}`;
       const message = err.success ? err.data.error.message : `HTTP ${res.status} from ${method} ${path}`;

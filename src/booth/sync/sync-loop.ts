@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import { backoffDelay, type BackoffOptions } from '../../core/backoff.js';
 import { KeyWrap, SessionManifest } from '../../protocol/envelope.js';
+import { GroupCommitter } from '../../platform/group-commit.js';
 import type { Logger } from '../../platform/log.js';
 import type { BoothDb } from '../db/schema.js';
 import type { FaultSink } from '../faults/fault-reporter.js';
@@ -93,7 +94,7 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     super();
     this.segments = new SegmentStore(db);
     const throttle = opts.maxBytesPerSec ? new Throttle(opts.maxBytesPerSec) : null;
-    this.uploader = new SegmentUploader(this.segments, vaultDir, client, faults, throttle, log);
+    this.uploader = new SegmentUploader(new GroupCommitter(db), this.segments, vaultDir, client, faults, throttle, log);
   }
 
   /** A new upload bandwidth cap (remote config), bytes/s over all lanes; null: none. */
@@ -306,8 +307,11 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
         await this.db.updateTable('sessions').set({ server_registered: 1 }).where('session_id', '=', s.session_id).execute();
         return DONE;
       }
-      case 'upload':
-        return { changed: true, contacted: (await this.uploader.upload(a.segment)) !== 'corrupted' };
+      case 'upload': {
+        // The lane keeps the session while its segments are acknowledged (until close()).
+        const run = await this.uploader.uploadRun(a.segment, () => this.closed, () => this.emit('change'));
+        return { changed: true, contacted: run.acknowledged > 0 || run.last !== 'corrupted' };
+      }
       case 'finish': {
         const manifest = SessionManifest.parse(JSON.parse(s.manifest_json ?? 'null'));
         await this.client.finish(s.session_id, { manifest, signature: s.signature ?? '' });

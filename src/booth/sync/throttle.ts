@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TokenBucket } from '../../core/token-bucket.js';
 
@@ -15,20 +16,18 @@ export class Throttle {
   }
 
   /** A request body that releases `bytes` no faster than the cap, in 64 KiB chunks. */
-  body(bytes: Uint8Array, signal?: AbortSignal): ReadableStream<Uint8Array> {
-    let offset = 0;
-    return new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        if (offset >= bytes.length) {
-          controller.close();
-          return;
+  body(bytes: Uint8Array, signal?: AbortSignal): Readable {
+    const bucket = this.bucket;
+    return Readable.from(
+      (async function* () {
+        for (let offset = 0; offset < bytes.length; offset += CHUNK_BYTES) {
+          const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + CHUNK_BYTES));
+          const wait = bucket.take(chunk.length, Date.now());
+          if (wait > 0) await sleep(wait, undefined, { signal });
+          yield chunk;
         }
-        const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + CHUNK_BYTES));
-        offset += chunk.length;
-        const wait = this.bucket.take(chunk.length, Date.now());
-        if (wait > 0) await sleep(wait, undefined, { signal });
-        controller.enqueue(chunk);
-      },
-    });
+      })(),
+      { objectMode: false },
+    );
   }
 }

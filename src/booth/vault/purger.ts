@@ -1,9 +1,10 @@
-import { readdir, rm, unlink } from 'node:fs/promises';
+import { rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../platform/log.js';
 import { PeriodicTask } from '../../platform/periodic.js';
 import type { BoothDb } from '../db/schema.js';
+import { CAPTURING_PHASES, listIfPresent, removeOrphanFiles } from './orphans.js';
 import type { SegmentStore } from './segment-store.js';
 
 export interface PurgerOptions {
@@ -13,9 +14,6 @@ export interface PurgerOptions {
   everyMs: number;
 }
 
-/** Session phases during which FFmpeg may still write plaintext into the session's spool folder. */
-const CAPTURING = ['starting', 'recording', 'stopping'];
-
 /**
  * Frees the booth's disk, and never touches a segment the server has not confirmed:
  * - sealed files of acknowledged segments whose acknowledgement is older than the retention are
@@ -23,7 +21,8 @@ const CAPTURING = ['starting', 'recording', 'stopping'];
  *   leaves an acknowledged row whose file is gone, which the next run finishes);
  * - spool folders of sessions that are no longer capturing are removed: plaintext left there by a
  *   crash or an emergency stop can never be sealed (its session key died with the recording) and
- *   must not stay on disk in clear.
+ *   must not stay on disk in clear;
+ * - vault files without a row in sessions no longer capturing are removed (removeOrphanFiles).
  */
 export class Purger {
   private readonly task: PeriodicTask<number>;
@@ -53,6 +52,7 @@ export class Purger {
 
   private async pass(now: number): Promise<number> {
     await this.cleanSpool();
+    await removeOrphanFiles(this.db, this.opts.vaultDir, this.log);
     const cutoff = new Date(now - this.opts.retentionMs).toISOString();
     let purged = 0;
     for (;;) {
@@ -79,7 +79,7 @@ export class Purger {
     const folders = await listIfPresent(this.opts.spoolDir);
     if (folders.length === 0) return;
     const capturing = new Set(
-      (await this.db.selectFrom('sessions').select('session_id').where('phase', 'in', CAPTURING).execute()).map((r) => r.session_id),
+      (await this.db.selectFrom('sessions').select('session_id').where('phase', 'in', CAPTURING_PHASES).execute()).map((r) => r.session_id),
     );
     for (const name of folders) {
       if (capturing.has(name)) continue;
@@ -96,15 +96,5 @@ async function unlinkIfPresent(path: string): Promise<void> {
     await unlink(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
-async function listIfPresent(dir: string, recursive = false): Promise<string[]> {
-  try {
-    return await readdir(dir, { recursive });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw err;
   }
 }

@@ -4,13 +4,14 @@ import type { Kysely } from 'kysely';
 import { nextLink } from '../../core/chain.js';
 import { sealSegment } from '../../core/envelope.js';
 import { DualrecError } from '../../core/errors.js';
-import { nextSegmentState, type StoredSegmentState } from '../../core/segment-machine.js';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
 import { writeFileDurable } from '../../platform/fs.js';
 import type { Logger } from '../../platform/log.js';
 import { probeMedia } from '../../platform/probe.js';
 import type { ClosedSegment } from '../capture/recorder.js';
 import type { BoothDb } from '../db/schema.js';
+import { commitSealed, removeUncommitted, sealedRow, type CommitItem } from './seal-commit.js';
+import { SealPipeline } from './seal-pipeline.js';
 
 export interface SealedSegmentInfo {
   seq: number;
@@ -21,20 +22,61 @@ export interface SealedSegmentInfo {
   link: string;
 }
 
+export interface SealerOptions {
+  /** Segments in flight at once (read, sealed, being written, waiting for the commit). Default 4. */
+  depth?: number;
+}
+
+/** Where the session's chain stands: the next sequence number, the link it continues, the media end. */
+interface ChainHead {
+  seq: number;
+  link: string;
+  mediaEnd: number;
+}
+
+interface Read {
+  plaintext: Buffer;
+  start: number;
+  duration: number;
+}
+
+interface Sealed {
+  before: ChainHead;
+  after: ChainHead;
+  bytes: Buffer | null;
+  item: CommitItem;
+  info: SealedSegmentInfo;
+}
+
+const DEFAULT_DEPTH = 4;
+
 /**
  * Seals one session's segments in order. Holds the session data key in memory only; `destroy()`
  * zeroes it when the session ends, after which nothing on the booth can decrypt the segments.
  *
  * Each seal is: read plaintext -> measure -> encrypt -> write + fsync the sealed file -> one SQLite
- * transaction (segment row + session chain head) -> delete the plaintext. A crash before the
- * transaction leaves an orphan sealed file and the plaintext, never a row without its file.
+ * transaction (segment rows + session chain head) -> delete the plaintext. Segments handed over
+ * together (a backlog after salvage, a high bitrate) go through a SealPipeline of `depth`: reads
+ * run ahead, encryption stays strictly in order (each header carries the previous link), durable
+ * writes overlap, and each commit takes every consecutive segment whose file is durable (group
+ * commit). A lone segment goes straight through, as a plain sequence of those steps.
+ *
+ * Guarantees: a row never exists without its durable file (the commit follows the write; a crash
+ * in between leaves an orphan file, which the purger removes, and the plaintext); the rows of a
+ * session are always a contiguous prefix of its chain; when segment N fails to be written or
+ * committed, N and the segments sealed after it fail, the chain head rolls back to before N and
+ * their files are removed, and the next segment is sealed as N.
  */
 export class SessionSealer {
-  private seq = 0;
   private firstVideoStart: number | null = null;
-  private mediaEnd = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** After the last segment encrypted (committed or in flight). */
+  private head: ChainHead;
+  /** After the last segment committed. */
+  private committed: ChainHead;
   private destroyed = false;
+  private readonly pipeline: SealPipeline<ClosedSegment, Read, Sealed, SealedSegmentInfo>;
+  /** What seal() returned and has not settled yet. */
+  private readonly unsettled = new Set<Promise<SealedSegmentInfo>>();
 
   constructor(
     private readonly db: Kysely<BoothDb>,
@@ -43,38 +85,121 @@ export class SessionSealer {
     private readonly sessionId: string,
     private readonly boothId: string,
     private readonly dataKey: Buffer,
-    private prevLink: string,
+    prevLink: string,
     private readonly log: Logger,
-  ) {}
+    opts: SealerOptions = {},
+  ) {
+    this.head = { seq: 0, link: prevLink, mediaEnd: 0 };
+    this.committed = this.head;
+    this.pipeline = new SealPipeline(
+      {
+        prepare: (seg) => this.read(seg),
+        seal: (r) => this.encrypt(r),
+        write: (s) => writeFileDurable(join(this.vaultDir, s.item.row.file), s.bytes!, { exclusive: true }).finally(() => void (s.bytes = null)),
+        commit: (group) => this.commit(group),
+        finish: (s, seg) => this.finish(s, seg),
+        rollback: (s) => void (this.head = s.before),
+        discard: (s) => removeUncommitted(this.db, this.vaultDir, this.sessionId, s.info.seq, s.item.row.file),
+        closedReason: (seg) => (this.destroyed ? new DualrecError('vault.closed', `session ${this.sessionId} is closed; segment ${seg.path} cannot be sealed`) : null),
+        describe: (s) => `segment ${s.info.seq} of session ${this.sessionId}`,
+      },
+      Math.max(1, opts.depth ?? DEFAULT_DEPTH),
+      log,
+    );
+  }
 
   /** Seals segments strictly in arrival order; each call resolves when its segment is committed. */
   seal(seg: ClosedSegment): Promise<SealedSegmentInfo> {
-    const run = this.queue.then(() => this.sealNow(seg));
-    this.queue = run.catch(() => undefined);
-    return run;
+    const p = this.pipeline.push(seg);
+    this.unsettled.add(p);
+    const forget = () => void this.unsettled.delete(p);
+    p.then(forget, forget);
+    return p;
   }
 
   /** Resolves when every segment handed to seal() so far is committed (or failed). */
   async drain(): Promise<void> {
-    await this.queue;
+    // Waiting on what seal() returned lets its callers' handlers (attached before) run first.
+    while (this.unsettled.size > 0) await Promise.allSettled([...this.unsettled]);
   }
 
   get mediaDurationSec(): number {
-    return this.mediaEnd;
+    return this.committed.mediaEnd;
   }
 
   get chainHead(): string {
-    return this.prevLink;
+    return this.committed.link;
   }
 
   get segmentCount(): number {
-    return this.seq;
+    return this.committed.seq;
   }
 
-  /** Zeroes the data key. Safe to call twice. */
+  /** Zeroes the data key. Safe to call twice. Segments not encrypted yet then fail. */
   destroy(): void {
     this.dataKey.fill(0);
     this.destroyed = true;
+    this.pipeline.pump();
+  }
+
+  private async read(seg: ClosedSegment): Promise<Read> {
+    const [plaintext, m] = await Promise.all([readFile(seg.path), this.measure(seg)]);
+    return { plaintext, ...m };
+  }
+
+  private encrypt(r: Read): Sealed {
+    const before = this.head;
+    this.firstVideoStart ??= r.start;
+    const startSec = Math.max(0, round6(r.start - this.firstVideoStart));
+    const durationSec = round6(r.duration);
+    const sealed = sealSegment(
+      this.dataKey,
+      { sessionId: this.sessionId, boothId: this.boothId, seq: before.seq, prevLink: before.link, startSec, durationSec, container: 'mpegts', recordedAt: new Date().toISOString() },
+      r.plaintext,
+    );
+    const link = nextLink(before.link, sealed.cipherSha256);
+    const after = { seq: before.seq + 1, link, mediaEnd: round6(startSec + durationSec) };
+    const row = sealedRow({
+      session_id: this.sessionId,
+      seq: before.seq,
+      file: join(this.sessionId, `${String(before.seq).padStart(6, '0')}.seg`),
+      cipher_sha256: sealed.cipherSha256,
+      plain_sha256: sealed.header.plainSha256,
+      prev_link: before.link,
+      link,
+      bytes: sealed.bytes.length,
+      start_sec: startSec,
+      duration_sec: durationSec,
+      sealed_at: new Date().toISOString(),
+    });
+    this.head = after;
+    return {
+      before,
+      after,
+      bytes: sealed.bytes,
+      item: { row, mediaEnd: after.mediaEnd },
+      info: { seq: before.seq, bytes: sealed.bytes.length, startSec, durationSec, cipherSha256: sealed.cipherSha256, link },
+    };
+  }
+
+  private async commit(group: Sealed[]): Promise<void> {
+    await commitSealed(
+      this.db,
+      this.sessionId,
+      group.map((s) => s.item),
+    );
+    this.committed = group.at(-1)!.after;
+  }
+
+  private async finish(s: Sealed, seg: ClosedSegment): Promise<SealedSegmentInfo> {
+    try {
+      await unlink(seg.path);
+    } catch (err) {
+      // The segment is sealed and committed; the purger removes stale spool plaintext later.
+      this.log.warn({ err, file: seg.path }, 'cannot delete the plaintext of a sealed segment');
+    }
+    this.log.debug({ seq: s.info.seq, bytes: s.info.bytes, durationSec: s.info.durationSec }, 'segment sealed');
+    return s.info;
   }
 
   private async measure(seg: ClosedSegment): Promise<{ start: number; duration: number }> {
@@ -89,68 +214,6 @@ export class SessionSealer {
       }
     }
     return { start: seg.listStartSec, duration: seg.listEndSec - seg.listStartSec };
-  }
-
-  private async sealNow(seg: ClosedSegment): Promise<SealedSegmentInfo> {
-    if (this.destroyed) throw new DualrecError('vault.closed', `session ${this.sessionId} is closed; segment ${seg.path} cannot be sealed`);
-    const seq = this.seq;
-    const plaintext = await readFile(seg.path);
-    const m = await this.measure(seg);
-    this.firstVideoStart ??= m.start;
-    const startSec = Math.max(0, round6(m.start - this.firstVideoStart));
-    const durationSec = round6(m.duration);
-    const sealed = sealSegment(
-      this.dataKey,
-      {
-        sessionId: this.sessionId,
-        boothId: this.boothId,
-        seq,
-        prevLink: this.prevLink,
-        startSec,
-        durationSec,
-        container: 'mpegts',
-        recordedAt: new Date().toISOString(),
-      },
-      plaintext,
-    );
-    const file = join(this.sessionId, `${String(seq).padStart(6, '0')}.seg`);
-    await writeFileDurable(join(this.vaultDir, file), sealed.bytes, { exclusive: true });
-    const link = nextLink(this.prevLink, sealed.cipherSha256);
-    const mediaEnd = round6(startSec + durationSec);
-    const sealedAt = new Date().toISOString();
-    await this.db.transaction().execute(async (tx) => {
-      await tx
-        .insertInto('segments')
-        .values({
-          session_id: this.sessionId,
-          seq,
-          file,
-          cipher_sha256: sealed.cipherSha256,
-          plain_sha256: sealed.header.plainSha256,
-          prev_link: this.prevLink,
-          link,
-          bytes: sealed.bytes.length,
-          start_sec: startSec,
-          duration_sec: durationSec,
-          state: nextSegmentState('recorded', { type: 'sealed' }) as StoredSegmentState,
-          last_error: null,
-          next_attempt_at: null,
-          ack_segment_id: null,
-          ack_sha256: null,
-          ack_at: null,
-          sealed_at: sealedAt,
-          state_changed_at: sealedAt,
-          purged_at: null,
-        })
-        .execute();
-      await tx.updateTable('sessions').set({ last_link: link, media_sec: mediaEnd }).where('session_id', '=', this.sessionId).execute();
-    });
-    await unlink(seg.path);
-    this.prevLink = link;
-    this.seq = seq + 1;
-    this.mediaEnd = mediaEnd;
-    this.log.debug({ seq, bytes: sealed.bytes.length, durationSec }, 'segment sealed');
-    return { seq, bytes: sealed.bytes.length, startSec, durationSec, cipherSha256: sealed.cipherSha256, link };
   }
 }
 

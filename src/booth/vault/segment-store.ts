@@ -39,12 +39,13 @@ export class SegmentStore {
     return this.db.transaction().execute((tx) => transitionIn(tx, key, event, patch));
   }
 
-  /** The first segment of the session that the server has not confirmed yet, in sequence order. */
-  async nextUnconfirmed(sessionId: string) {
+  /** The first segment of the session (after `afterSeq`, if given) that the server has not confirmed yet, in sequence order. */
+  async nextUnconfirmed(sessionId: string, afterSeq = -1) {
     return this.db
       .selectFrom('segments')
       .selectAll()
       .where('session_id', '=', sessionId)
+      .where('seq', '>', afterSeq)
       .where('state', 'in', UNCONFIRMED_STATES)
       .orderBy('seq')
       .limit(1)

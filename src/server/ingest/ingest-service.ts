@@ -6,6 +6,7 @@ import { parseSealedSegment } from '../../core/envelope.js';
 import { ConflictError, ForbiddenError, IntegrityError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { publicKeyFromDer, verifyManifestSignature } from '../../core/keys.js';
 import type { CreateSessionRequest, EnrollRequest, EnrollResponse, FinishSessionRequest, FinishSessionResponse, SegmentAck, SessionView } from '../../protocol/server-api.js';
+import { GroupCommitter } from '../../platform/group-commit.js';
 import type { Logger } from '../../platform/log.js';
 import type { ServerDb } from '../db/schema.js';
 import type { KeyProvider } from '../keys/key-provider.js';
@@ -20,12 +21,17 @@ import { readSessionView, segmentKey } from './views.js';
  * session finish. Every check happens before anything is stored; a rejected request changes nothing.
  */
 export class IngestService {
+  /** Segment rows of concurrent uploads are committed together (one fsync for a burst). */
+  private readonly segmentCommits: GroupCommitter<ServerDb>;
+
   constructor(
     private readonly db: Kysely<ServerDb>,
     private readonly store: BlobStore,
     private readonly keys: KeyProvider,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.segmentCommits = new GroupCommitter(db);
+  }
 
   /** Creates a one-time enrollment code valid for `ttlHours` (for a branch, or none). Returns the code (shown once). */
   async createEnrollmentCode(ttlHours = 24, branchId: string | null = null): Promise<{ code: string; expiresAt: string }> {
@@ -144,7 +150,9 @@ export class IngestService {
       // closes the session in one transaction, so no segment is acknowledged but left out of the
       // manifest. On PostgreSQL the session row is share-locked here and locked for update in finish(),
       // so the two wait for each other; SQLite runs the server's transactions one at a time.
-      await this.db.transaction().execute(async (tx) => {
+      // Rows of uploads that reach this point together share one transaction (group commit); the
+      // acknowledgement goes out only after it committed.
+      await this.segmentCommits.run(async (tx) => {
         const open = await tx.selectFrom('sessions').select('status').where('session_id', '=', sessionId).$call(lockRows(tx, 'share')).executeTakeFirstOrThrow();
         if (open.status !== 'recording') throw new ConflictError('session.closed', `session ${sessionId} is ${open.status}; it takes no new segments`);
         await tx.insertInto('segments').values(row).execute();
