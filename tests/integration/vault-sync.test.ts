@@ -89,7 +89,16 @@ describe('segment lifecycle over real HTTP', () => {
       // The server's per-booth fault log and status receive it.
       const reports = new BoothReports(server.archive.db, silent);
       await waitFor(async () => (await reports.faultLog(fx.identity.boothId)).some((f) => f.kind === 'segment.corrupted'), 10_000, 'the fault on the server');
-      await waitFor(async () => (await reports.latestStatus(fx.identity.boothId))?.status.backlog.quarantined === 1, 10_000, 'a status report with the quarantined segment');
+      // A report built while the good session's last acknowledgement was still being committed can
+      // arrive first; wait for one taken after the backlog settled.
+      await waitFor(
+        async () => {
+          const backlog = (await reports.latestStatus(fx.identity.boothId))?.status.backlog;
+          return backlog?.quarantined === 1 && backlog.segments === 3;
+        },
+        10_000,
+        'a status report with the quarantined segment and the settled backlog',
+      );
       const status = (await reports.latestStatus(fx.identity.boothId))!.status;
       expect(status.backlog).toMatchObject({ segments: 3, quarantined: 1 });
       expect(status.backlog.oldestUnconfirmedAgeSec).toBeGreaterThanOrEqual(0);
