@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { backoffDelay } from '../core/backoff.js';
-import { DualrecError, describeIssues, ValidationError } from '../core/errors.js';
+import { ConflictError, DualrecError, describeIssues, ValidationError } from '../core/errors.js';
 import { archiveKeyId } from '../core/keys.js';
 import { BoothRequest, type BoothEvent, type BoothResponses, type BoothState } from '../protocol/booth-api.js';
 import { openSqlite } from '../platform/db.js';
@@ -24,6 +24,9 @@ import { FaultReporter } from './faults/fault-reporter.js';
 import { SqliteFaultStore } from './faults/fault-store.js';
 import { readAppVersion } from './fleet/app-version.js';
 import { FleetAgent, liveTarget } from './fleet/fleet-agent.js';
+import { ConfigCustomerDirectory } from './kiosk/customers.js';
+import { KioskFlowService } from './kiosk/flow-service.js';
+import { ConfigProductSource } from './kiosk/products.js';
 import { SessionService } from './session-service.js';
 import { RemoteAssist } from './sfu/remote-assist.js';
 import { recordingStatusOf } from './sfu/recording-status.js';
@@ -64,6 +67,8 @@ export class Booth extends EventEmitter<BoothEvents> {
   private checks: ChecksService | null = null;
   /** Remote config and update gating (issue 10), set by create(). */
   private fleetAgent: FleetAgent | null = null;
+  /** The kiosk's guided session flow, set by create(). */
+  private flow: KioskFlowService | null = null;
 
   private constructor(
     readonly config: BoothConfig,
@@ -137,6 +142,14 @@ export class Booth extends EventEmitter<BoothEvents> {
         booth.changed();
         reporter.statusNow();
       });
+      // Issue 6 seams: the catalogue (issue 5) replaces the config-listed customers and products.
+      const k = config.kiosk;
+      const products = new ConfigProductSource(k.products, k.contentDir ?? join(config.dataDir, 'content'), ffmpeg);
+      const flow = new KioskFlowService({ db, config: k, sessions, faults, customers: new ConfigCustomerDirectory(k.customers), products, log: log.child({ part: 'kiosk' }) });
+      booth.flow = flow;
+      sessions.setTimelineSource((sessionId) => flow.timelineFor(sessionId));
+      flow.on('change', () => booth.changed());
+      await flow.recover();
       faults.on('change', () => {
         booth.changed();
         faults.flush().then(() => sync.reportNow(), (err: unknown) => log.error({ err }, 'cannot flush faults'));
@@ -193,6 +206,17 @@ export class Booth extends EventEmitter<BoothEvents> {
     return this.fleetAgent;
   }
 
+  /** The kiosk's guided session flow (check engines attach here: `booth.kiosk.attachEngines`). */
+  get kiosk(): KioskFlowService {
+    if (this.flow === null) throw new DualrecError('booth.not_ready', 'the booth has not finished starting');
+    return this.flow;
+  }
+
+  /** Absolute path of a product's disclosure video, for the bridge and Electron's content scheme. */
+  disclosureFile(productId: string): Promise<string> {
+    return this.kiosk.disclosureFile(productId);
+  }
+
   /** URL of the kiosk bridge (browser mode), or null when disabled. */
   get bridgeUrl(): string | null {
     return this.bridge?.url ?? null;
@@ -203,6 +227,9 @@ export class Booth extends EventEmitter<BoothEvents> {
     const parsed = BoothRequest.safeParse(raw);
     if (!parsed.success) throw new ValidationError('request.invalid', `invalid booth request: ${describeIssues(parsed.error.issues)}`);
     const req = parsed.data;
+    if ((req.type === 'startSession' || req.type === 'stopSession') && this.kiosk.ownsRecording()) {
+      throw new ConflictError('flow.owns_recording', 'the kiosk flow is recording; staff abort it from the staff controls');
+    }
     switch (req.type) {
       case 'getState':
         return this.state();
@@ -225,6 +252,8 @@ export class Booth extends EventEmitter<BoothEvents> {
       case 'getChecks':
         if (!this.checks) throw new ValidationError('checks.unavailable', 'the checks are not set up');
         return this.checks.handle(req);
+      case 'flow':
+        return this.kiosk.act(req.action);
       default: {
         const unreachable: never = req;
         throw new ValidationError('request.unknown', `unknown booth request ${JSON.stringify(unreachable)}`);
@@ -242,6 +271,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       session: await this.sessions.view(),
       sync: { online: sync.online, pendingSegments: backlog.segments, pendingBytes: backlog.bytes, lastError: sync.lastError },
       faults: this.faults.active(),
+      kiosk: this.kiosk.view(),
     };
   }
 
@@ -318,6 +348,7 @@ export class Booth extends EventEmitter<BoothEvents> {
     await this.cat?.close();
     await this.vault?.guard.close();
     await this.vault?.purger.close();
+    await this.flow?.close();
     await this.sessions.close();
     await this.checks?.close();
     await this.remote?.leave();

@@ -5,6 +5,7 @@ import { describeIssues, ValidationError } from '../core/errors.js';
 import { DEVICE_CHOICE_PATTERN } from './capture/devices/device-id.js';
 import { ChecksConfig } from './checks/checks-config.js';
 import type { DeviceChoice } from './capture/devices/types.js';
+import { KioskConfig } from './kiosk/kiosk-config.js';
 
 /** `fake`, `none` or a device id as `dualrec doctor` lists it (`<backend>:<name>`). */
 const deviceChoice = (field: string) =>
@@ -137,6 +138,8 @@ export const BoothConfig = z.strictObject({
       statusEveryMs: z.number().int().min(200).max(60_000).default(2000),
     })
     .prefault({}),
+  /** The kiosk's guided session: products, customers, staff PINs, attempts, timers (src/booth/kiosk/kiosk-config.ts). */
+  kiosk: KioskConfig.prefault({}),
   /** Explicit ffmpeg binary; default: system ffmpeg, else @ffmpeg-installer/ffmpeg. */
   ffmpegPath: z.string().nullable().default(null),
   sync: z

@@ -9,6 +9,7 @@ import { signManifest, wrapDataKey } from '../core/keys.js';
 import { nextPhase, type SessionEvent } from '../core/session-machine.js';
 import type { BoothSessionView, SessionPhase } from '../protocol/booth-api.js';
 import { KeyWrap, SessionManifest, type ManifestGap, type ManifestSegment } from '../protocol/envelope.js';
+import type { Timeline } from '../protocol/kiosk-flow.js';
 import type { FfmpegInfo } from '../platform/ffmpeg.js';
 import type { Logger } from '../platform/log.js';
 import type { LiveOutput } from './capture/args.js';
@@ -62,6 +63,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   private starting = false;
   /** Live RTP outputs into the SFU for the next runs (remote assistance); null: none. */
   live: (() => LiveOutput | null) | null = null;
+  private timelineSource: ((sessionId: string) => Promise<Timeline>) | null = null;
 
   constructor(
     private readonly db: Kysely<BoothDb>,
@@ -178,10 +180,11 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     return { sessionId };
   }
 
-  async stop(): Promise<{ sessionId: string }> {
+  /** Ends the recording; `aborted` (staff abort, failed checks) keeps the reason as the session's error. */
+  async stop(reason: 'completed' | 'aborted' = 'completed', why: string | null = null): Promise<{ sessionId: string }> {
     const active = this.active;
     if (!active) throw new ConflictError('session.not_active', 'no session is recording');
-    await this.endActive(active, 'completed', null);
+    await this.endActive(active, reason, why);
     return { sessionId: active.sessionId };
   }
 
@@ -194,6 +197,11 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   setCapture(capture: CaptureConfig): void {
     if (this.busy) throw new ConflictError('session.already_active', 'capture settings cannot change while a session is recording');
     this.capture = capture;
+  }
+
+  /** Where the manifest's `timeline` comes from (the kiosk flow); unset: manifests carry none. */
+  setTimelineSource(source: (sessionId: string) => Promise<Timeline>): void {
+    this.timelineSource = source;
   }
 
   /** Stops a recording in progress (booth shutting down); keeps everything sealed so far. */
@@ -285,6 +293,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       startSec: r.start_sec,
       durationSec: r.duration_sec,
     }));
+    const timeline = (await this.timelineSource?.(sessionId)) ?? [];
     const endedAt = new Date().toISOString();
     const manifest = SessionManifest.parse({
       v: 1,
@@ -300,6 +309,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       mediaDurationSec: segments.length > 0 ? segments.at(-1)!.startSec + segments.at(-1)!.durationSec : 0,
       segments,
       gaps: findGaps(segments, restarts, runOfSeq),
+      ...(timeline.length > 0 ? { timeline } : {}),
     });
     const signature = signManifest(manifest, this.deviceKey.privateKey);
     await this.db

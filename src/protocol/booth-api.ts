@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { IsoTime, SessionId } from './ids.js';
-import { ProductId } from './server-api.js';
+import { IsoTime, ProductId, SessionId } from './ids.js';
 import { Fault } from './faults.js';
 import { BoothCatalogueView, CatalogueEntry, ProductSlug } from './catalogue.js';
 import { BoothCustomer, IdDocument } from './customers.js';
 import { CheckEvent, ChecksRequests, ChecksView, type ChecksResponses } from './checks.js';
 import { TicketResponse } from './sfu.js';
+import { FlowAction, KioskView } from './kiosk-flow.js';
 
 /**
  * The kiosk <-> booth API. The same typed messages travel over Electron IPC (preload) and, in
@@ -26,6 +26,8 @@ export const BoothRequest = z.discriminatedUnion('type', [
   ...ChecksRequests,
   /** A one-time ticket for the kiosk to join the booth's remote-session room (null when not in one). */
   z.strictObject({ type: z.literal('remoteTicket') }),
+  /** One step of the kiosk's guided session (src/protocol/kiosk-flow.ts); answers the new KioskView. */
+  z.strictObject({ type: z.literal('flow'), action: FlowAction }),
 ]);
 export type BoothRequest = z.infer<typeof BoothRequest>;
 export type BoothRequestType = BoothRequest['type'];
@@ -75,6 +77,8 @@ export const BoothState = z.strictObject({
   }),
   /** Active faults, most severe first. */
   faults: z.array(Fault),
+  /** The guided session flow (absent from booths without the kiosk flow). */
+  kiosk: KioskView.optional(),
 });
 export type BoothState = z.infer<typeof BoothState>;
 
@@ -92,6 +96,7 @@ export interface BoothResponses extends ChecksResponses {
   getProduct: CatalogueEntry;
   lookupCustomer: BoothCustomer;
   remoteTicket: z.infer<typeof RemoteTicketResult>;
+  flow: KioskView;
 }
 export type BoothResponse<T extends BoothRequestType> = BoothResponses[T];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Base64, BoothId, IsoTime, SegmentSeq, SessionId, Sha256Hex } from './ids.js';
+import { Timeline } from './kiosk-flow.js';
 
 /**
  * The authenticated header of a sealed segment. It is stored in clear at the start of the sealed
@@ -73,5 +74,7 @@ export const SessionManifest = z.strictObject({
   mediaDurationSec: z.number().min(0),
   segments: z.array(ManifestSegment).max(100_000),
   gaps: z.array(ManifestGap).max(100_000).default([]),
+  /** The kiosk flow's timeline (every step and staff action, src/protocol/kiosk-flow.ts); absent for sessions recorded without the flow. */
+  timeline: Timeline.optional(),
 });
 export type SessionManifest = z.infer<typeof SessionManifest>;

@@ -30,3 +30,6 @@ export const Base64 = z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64
 
 /** An ISO-8601 UTC timestamp as produced by Date.prototype.toISOString(). */
 export const IsoTime = z.iso.datetime({ message: 'must be an ISO-8601 UTC timestamp' });
+
+/** A product id as sessions and manifests carry it. */
+export const ProductId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'product id must be 1-64 letters, digits, dot, dash or underscore');

@@ -15,3 +15,4 @@ export * from './evidence-package.js';
 export * from './checks.js';
 export * from './fleet.js';
 export * from './fleet-releases.js';
+export * from './kiosk-flow.js';

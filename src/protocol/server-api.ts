@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Base64, BoothId, IsoTime, SegmentSeq, SegmentSeqParam, SessionId, Sha256Hex } from './ids.js';
+import { Base64, BoothId, IsoTime, ProductId, SegmentSeq, SegmentSeqParam, SessionId, Sha256Hex } from './ids.js';
 import { KeyWrap, SessionManifest } from './envelope.js';
 import { FaultReport } from './faults.js';
 import { FleetHeartbeat } from './fleet.js';
@@ -36,7 +36,8 @@ export type EnrollResponse = z.infer<typeof EnrollResponse>;
 
 // ---- sessions ----------------------------------------------------------------------------
 
-export const ProductId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'product id must be 1-64 letters, digits, dot, dash or underscore');
+// ProductId lives in ids.ts (the kiosk flow's schemas need it without importing this file).
+export { ProductId } from './ids.js';
 
 export const CreateSessionRequest = z.strictObject({
   sessionId: SessionId,

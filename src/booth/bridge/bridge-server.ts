@@ -3,9 +3,12 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { createReadStream, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { parseOrThrow } from '../../core/validate.js';
 import { BRIDGE_CALL_PATH, BRIDGE_CONTENT_PATH, BRIDGE_EVENTS_PATH, BRIDGE_PREVIEW_PATH, type BoothEvent, type BoothResponses, type BoothRequest } from '../../protocol/booth-api.js';
+import { ProductId } from '../../protocol/ids.js';
+import { BRIDGE_DISCLOSURE_PATH } from '../../protocol/kiosk-flow.js';
 import { sendImmutableBlob } from '../../platform/blob-reply.js';
 import { createHttpApp } from '../../platform/http.js';
 import type { Logger } from '../../platform/log.js';
@@ -21,6 +24,8 @@ export interface BridgeTarget {
   off(event: 'preview', cb: (jpeg: Buffer) => void): unknown;
   /** A verified risk-disclosure file of the booth's cached catalogue. */
   catalogueContent?(sha256: string): Promise<{ path: string; ref: { sha256: string; bytes: number; mime: string } }>;
+  /** Absolute path of a product's disclosure video (NotFoundError when the product is unknown). */
+  disclosureFile(productId: string): Promise<string>;
 }
 
 /** Default location of the built renderer, relative to the package root. */
@@ -65,11 +70,14 @@ export class BridgeServer {
         (err: unknown) => log.error({ err }, 'cannot read state for a new bridge client'),
       );
     });
-    app.get(BRIDGE_PREVIEW_PATH, (req, reply) => {
-      // An <img> sends no Origin; Fetch Metadata tells whether another site embeds the camera.
+    // An <img> or <video> sends no Origin; Fetch Metadata tells whether another site embeds it.
+    const checkEmbedder = (req: { headers: Record<string, string | string[] | undefined> }, what: string) => {
       const site = req.headers['sec-fetch-site'];
-      if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new ForbiddenError('bridge.origin', 'the camera preview is only for the kiosk page');
-      checkOrigin(req.headers.origin);
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new ForbiddenError('bridge.origin', `${what} is only for the kiosk page`);
+      checkOrigin(req.headers.origin as string | undefined);
+    };
+    app.get(BRIDGE_PREVIEW_PATH, (req, reply) => {
+      checkEmbedder(req, 'the camera preview');
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=frame', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
@@ -84,20 +92,26 @@ export class BridgeServer {
       req.raw.on('close', () => target.off('preview', send));
     });
     app.get(`${BRIDGE_CONTENT_PATH}/:sha256`, async (req, reply) => {
-      const site = req.headers['sec-fetch-site'];
-      if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new ForbiddenError('bridge.origin', 'catalogue content is only for the kiosk page');
-      checkOrigin(req.headers.origin);
+      checkEmbedder(req, 'catalogue content');
       const { sha256 } = req.params as { sha256: string };
       if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ValidationError('request.invalid', 'content is named by its lower-case hex SHA-256');
       if (!target.catalogueContent) throw new NotFoundError('catalogue.unavailable', 'this booth has no catalogue');
       const { path, ref } = await target.catalogueContent(sha256);
       return sendImmutableBlob(req, reply, ref, async (range) => ({ stream: createReadStream(path, range ?? {}), range }));
     });
+    // The kiosk flow's disclosure video of a product, with byte ranges (the kiosk may replay it from the start).
+    app.get<{ Params: { productId: string } }>(`${BRIDGE_DISCLOSURE_PATH}/:productId`, async (req, reply) => {
+      checkEmbedder(req, 'disclosure content');
+      const productId = parseOrThrow(ProductId, req.params.productId, 'product id');
+      const file = await target.disclosureFile(productId);
+      return reply.header('cache-control', 'no-store').sendFile(basename(file), dirname(file));
+    });
     const staticDir = cfg.staticDir ? resolve(cfg.staticDir) : defaultStaticDir();
     if (existsSync(staticDir)) {
       await app.register(fastifyStatic, { root: staticDir, prefix: '/' });
       app.get('/', (_req, reply) => reply.redirect('/kiosk/index.html'));
     } else {
+      await app.register(fastifyStatic, { serve: false });
       log.warn({ staticDir }, 'kiosk UI not built (run `npm run build`); the bridge serves the API only');
     }
     await app.listen({ host: '127.0.0.1', port: cfg.port });

@@ -78,6 +78,30 @@ export interface BoothDb {
     at_sec: number;
     data_json: string;
   };
+  /** Kiosk flows (migration 0004): the state after the last event, and the session it recorded. */
+  kiosk_flows: {
+    flow_id: string;
+    session_id: string | null;
+    step: string;
+    state_json: string;
+    started_at: string;
+    ended_at: string | null;
+    outcome: string | null;
+  };
+  /** Every event of a flow, in order (a `TimelineEvent` as JSON). */
+  kiosk_timeline: {
+    flow_id: string;
+    seq: number;
+    at: string;
+    type: string;
+    event_json: string;
+  };
+  /** Customers found by a networked lookup, for offline use; keyed by a hash of the identifier. */
+  kiosk_customer_cache: {
+    key_sha256: string;
+    summary_json: string;
+    cached_at: string;
+  };
 }
 
 /** Segment lifecycle on the booth (rules in src/core/segment-machine.ts). */
