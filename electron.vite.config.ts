@@ -40,6 +40,8 @@ export default defineConfig({
     root: resolve(root, 'renderer'),
     base: './',
     plugins: [vue()],
+    // vue-i18n feature flags: Composition API only, no devtools hooks in the kiosk.
+    define: { __VUE_I18N_FULL_INSTALL__: 'true', __VUE_I18N_LEGACY_API__: 'false', __INTLIFY_PROD_DEVTOOLS__: 'false' },
     build: {
       outDir: resolve(root, 'out/renderer'),
       emptyOutDir: true,

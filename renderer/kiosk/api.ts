@@ -18,6 +18,7 @@ import { BoothCatalogueView, CatalogueEntry } from '../../src/protocol/catalogue
 import { BoothCustomer } from '../../src/protocol/customers.js';
 import { ChecksSnapshot, ChecksView } from '../../src/protocol/checks.js';
 import { ErrorBody } from '../../src/protocol/errors.js';
+import { CONTENT_SCHEME, disclosurePath, KioskView } from '../../src/protocol/kiosk-flow.js';
 
 export type RequestOf<T extends BoothRequestType> = Extract<BoothRequest, { type: T }>;
 
@@ -62,6 +63,7 @@ const responseSchemas: { [T in BoothRequestType]: z.ZodType<BoothResponses[T]> }
   disclosureEnded: ChecksView,
   getChecks: ChecksSnapshot,
   remoteTicket: RemoteTicketResult,
+  flow: KioskView,
 };
 
 function ipcTransport(dualrec: DualrecApi): Transport {
@@ -249,4 +251,13 @@ export function createBoothApiOver(transport: Transport): BoothApi {
 export function createBoothApi(): BoothApi {
   const transport = window.dualrec !== undefined ? ipcTransport(window.dualrec) : bridgeTransport(window.location.origin);
   return createBoothApiOver(transport);
+}
+
+/**
+ * Where the kiosk plays a product's disclosure video: Electron main serves it on the privileged
+ * content scheme; in a browser the bridge serves it on the page's own origin.
+ */
+export function disclosureUrl(productId: string): string {
+  if (window.dualrec !== undefined) return `${CONTENT_SCHEME}://disclosure/${encodeURIComponent(productId)}`;
+  return new URL(disclosurePath(productId), window.location.origin).href;
 }

@@ -86,3 +86,31 @@ export class ControlledChecks implements FaceCheckEngine, SpeechCheckEngine {
     p.resolve({ check: 'speech', passed, source: 'engine', phraseIds: passed ? p.req.phrases.map((x) => x.id) : [], transcript, score: passed ? 0.9 : 0.1, engine: this.name, staffId: null, note: null });
   }
 }
+
+const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+/**
+ * Walks a whole self-service flow through the booth API (staff decide the checks) and returns its
+ * session id once the flow is on its sync screen. `whileRecording` runs during the disclosure.
+ */
+export async function walkFlow(booth: Booth, whileRecording: () => Promise<void> = async () => undefined): Promise<string> {
+  await act(booth, { type: 'start', by: 'customer', language: 'zh-CN' });
+  await act(booth, { type: 'identify', query: { method: 'tellerCode', value: DEMO_TELLER_CODE } });
+  await act(booth, { type: 'chooseProduct', productId: 'demo-fund-001' });
+  await act(booth, { type: 'chooseMode', mode: 'self' });
+  const v = await untilStep(booth, 'faceCheck');
+  await act(booth, { type: 'staffUnlock', pin: STAFF_PIN });
+  await act(booth, { type: 'staffDecision', check: 'face', passed: true });
+  await act(booth, { type: 'disclosure', event: 'started', positionSec: 0 });
+  const started = Date.now();
+  await whileRecording();
+  const rest = v.flow!.product!.disclosure.durationSec * 1000 + 50 - (Date.now() - started);
+  if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+  await act(booth, { type: 'disclosure', event: 'ended', positionSec: v.flow!.product!.disclosure.durationSec });
+  await act(booth, { type: 'staffDecision', check: 'speech', passed: true });
+  await act(booth, { type: 'staffLock' });
+  await act(booth, { type: 'signature', pngBase64: PNG_1X1 });
+  await act(booth, { type: 'confirmSummary' });
+  await untilStep(booth, 'sync');
+  return v.flow!.sessionId!;
+}

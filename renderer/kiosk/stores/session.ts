@@ -1,55 +1,25 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { BoothState, SessionPhase } from '../../../src/protocol/booth-api.js';
+import type { BoothRequest, BoothState } from '../../../src/protocol/booth-api.js';
+import type { FlowAction, KioskView } from '../../../src/protocol/kiosk-flow.js';
 import { createBoothApi, type BoothApi } from '../api.js';
 
-/** What the kiosk shows: `connecting` until the first booth state arrives, `idle` with no session. */
-export type KioskStatus = 'connecting' | 'idle' | SessionPhase;
-
-/** A booth request the kiosk is waiting on. */
-export type PendingAction = 'start' | 'stop';
-
-/** A new session may start only from these. */
-const STARTABLE: ReadonlySet<KioskStatus> = new Set(['idle', 'archived', 'failed']);
-
+/**
+ * The link to the booth: its latest state (pushed as events, reloaded whenever the link comes up),
+ * the camera preview, faults and the upload backlog. The kiosk flow's store builds on this.
+ */
 export const useSessionStore = defineStore('session', () => {
   const booth = ref<BoothState | null>(null);
   const linkUp = ref(false);
-  const pending = ref<PendingAction | null>(null);
-  /** The last failed booth call; a failed session reports its own `session.error`. */
-  const error = ref<string | null>(null);
-  /** The shown error came from loading the state, so fresh state clears it. */
-  let errorIsStale = false;
   let api: BoothApi | null = null;
   const unsubscribers: Array<() => void> = [];
-
-  const status = computed<KioskStatus>(() => {
-    if (booth.value === null) return 'connecting';
-    return booth.value.session?.phase ?? 'idle';
-  });
-  const session = computed(() => booth.value?.session ?? null);
-  const canStart = computed(() => linkUp.value && pending.value === null && STARTABLE.has(status.value));
-  const canStop = computed(() => linkUp.value && pending.value === null && status.value === 'recording');
-
-  function showError(err: unknown, stale: boolean): void {
-    error.value = err instanceof Error ? err.message : String(err);
-    errorIsStale = stale;
-  }
-
-  function applyState(state: BoothState): void {
-    booth.value = state;
-    if (errorIsStale) {
-      error.value = null;
-      errorIsStale = false;
-    }
-  }
 
   async function refresh(): Promise<void> {
     if (api === null) return;
     try {
-      applyState(await api.call({ type: 'getState' }));
+      booth.value = await api.call({ type: 'getState' });
     } catch (err) {
-      showError(err, true);
+      console.error('dualrec: cannot load the booth state', err);
     }
   }
 
@@ -59,7 +29,7 @@ export const useSessionStore = defineStore('session', () => {
     api = boothApi;
     unsubscribers.push(
       api.onEvent((event) => {
-        if (event.type === 'state') applyState(event.state);
+        if (event.type === 'state') booth.value = event.state;
       }),
       api.onLink((up) => {
         linkUp.value = up;
@@ -78,26 +48,13 @@ export const useSessionStore = defineStore('session', () => {
     previewSrc.value = null;
   }
 
-  async function run(action: PendingAction, call: (a: BoothApi) => Promise<unknown>): Promise<void> {
-    if (api === null || pending.value !== null) return;
-    pending.value = action;
-    error.value = null;
-    try {
-      await call(api);
-      await refresh();
-    } catch (err) {
-      showError(err, false);
-    } finally {
-      pending.value = null;
-    }
-  }
-
-  const start = (productId: string): Promise<void> => run('start', (a) => a.call({ type: 'startSession', productId }));
-  const stop = (): Promise<void> => run('stop', (a) => a.call({ type: 'stopSession' }));
-
-  function dismissError(): void {
-    error.value = null;
-    errorIsStale = false;
+  /** Sends one flow action; the answer (the new kiosk view) is shown at once, before the next state push. */
+  async function flow(action: FlowAction): Promise<KioskView> {
+    if (api === null) throw new Error('not connected to the booth');
+    const req: BoothRequest = { type: 'flow', action };
+    const view = await api.call(req as Extract<BoothRequest, { type: 'flow' }>);
+    if (booth.value !== null) booth.value = { ...booth.value, kiosk: view };
+    return view;
   }
 
   /** The largest backlog (bytes) since the booth last had nothing to upload. */
@@ -115,9 +72,11 @@ export const useSessionStore = defineStore('session', () => {
     if (pending === 0 || backlogPeak.value === 0) return null;
     return Math.round((100 * (backlogPeak.value - pending)) / backlogPeak.value);
   });
+  const session = computed(() => booth.value?.session ?? null);
   /** The camera preview while the camera is recording (FFmpeg owns the camera, the booth relays it). */
   const previewSrc = ref<string | null>(null);
-  const previewUrl = computed(() => (status.value === 'recording' ? previewSrc.value : null));
+  const previewUrl = computed(() => (session.value?.phase === 'recording' ? previewSrc.value : null));
   const faults = computed(() => booth.value?.faults ?? []);
-  return { booth, session, status, error, linkUp, pending, canStart, canStop, previewUrl, faults, backlogPercent, connect, disconnect, start, stop, dismissError };
+  const kiosk = computed(() => booth.value?.kiosk ?? null);
+  return { booth, session, kiosk, linkUp, previewUrl, faults, backlogPercent, connect, disconnect, flow };
 });
