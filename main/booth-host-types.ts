@@ -11,6 +11,8 @@ export interface BoothHost {
   onEvent(cb: (e: BoothEvent) => void): () => void;
   /** Camera preview JPEGs while recording (FFmpeg owns the camera); returns an unsubscribe. */
   onPreview(cb: (jpeg: Buffer) => void): () => void;
+  /** Absolute path of a product's disclosure video (served to the kiosk on the content scheme). */
+  disclosureFile(productId: string): Promise<string>;
   close(): Promise<void>;
   /** What the auto-updater asks of the booth (main/updater.ts); absent when the booth did not start. */
   updates?: UpdatePort;

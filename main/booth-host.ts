@@ -54,6 +54,7 @@ export async function createBoothHost(options: BoothHostOptions): Promise<BoothH
         booth.off('preview', cb);
       };
     },
+    disclosureFile: (productId: string) => booth.disclosureFile(productId),
     close() {
       closing ??= (async () => {
         listeners.clear();

@@ -1,5 +1,6 @@
 // Electron main entry (out/main/index.js): the kiosk shell around the booth services.
-// `--config=<file>` selects the booth config file.
+// `--config=<file>` selects the booth config file; `--no-autostart` keeps a packaged kiosk from
+// registering itself to start at login.
 import { join } from 'node:path';
 import { app } from 'electron';
 import { createBoothHost } from './booth-host.js';
@@ -10,6 +11,7 @@ const configPath = app.commandLine.getSwitchValue('config');
 
 runKioskApp({
   mainDir: import.meta.dirname,
+  autostart: !app.commandLine.hasSwitch('no-autostart'),
   // The updater starts first (in the one running instance): it must see a booth that never comes up.
   createHost: (updater = startUpdater()) =>
     createBoothHost({

@@ -1,6 +1,11 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { app, Menu, session, type BrowserWindow } from 'electron';
 import type { BoothHost } from './booth-host-types.js';
 import { createLogger } from '../src/platform/log.js';
+import { configureAutostart } from './autostart.js';
+import { installContentProtocol, registerContentScheme } from './content-protocol.js';
+import { guardRenderer } from './crash-guard.js';
 import { registerBoothIpc } from './ipc.js';
 import { installPermissionPolicy } from './permissions.js';
 import { shellPaths } from './paths.js';
@@ -10,6 +15,8 @@ export interface KioskAppOptions {
   /** Directory of out/main/index.js. */
   mainDir: string;
   createHost: () => Promise<BoothHost>;
+  /** Start at login (packaged builds only); `--no-autostart` turns it off. */
+  autostart?: boolean;
 }
 
 /** Stands in for a booth that failed to start, so the kiosk shows why instead of a blank screen. */
@@ -19,6 +26,7 @@ export function unavailableHost(cause: unknown): BoothHost {
     call: () => Promise.reject(new Error(`the booth failed to start: ${reason}`)),
     onEvent: () => () => undefined,
     onPreview: () => () => undefined,
+    disclosureFile: () => Promise.reject(new Error(`the booth failed to start: ${reason}`)),
     close: () => Promise.resolve(),
   };
 }
@@ -34,6 +42,7 @@ export function runKioskApp(options: KioskAppOptions): void {
     app.quit();
     return;
   }
+  registerContentScheme();
   const paths = shellPaths(options.mainDir);
   const packaged = app.isPackaged;
   let win: BrowserWindow | null = null;
@@ -64,7 +73,10 @@ export function runKioskApp(options: KioskAppOptions): void {
   });
 
   void app.whenReady().then(async () => {
-    if (packaged) Menu.setApplicationMenu(null);
+    if (packaged) {
+      Menu.setApplicationMenu(null);
+      setUpAutostart(options.autostart ?? true, log);
+    }
     installPermissionPolicy(session.defaultSession, paths.kioskUrl);
     try {
       host = await options.createHost();
@@ -73,7 +85,9 @@ export function runKioskApp(options: KioskAppOptions): void {
       host = unavailableHost(err);
     }
     disposeIpc = registerBoothIpc({ host, kioskUrl: paths.kioskUrl, target: () => win?.webContents ?? null });
+    installContentProtocol(session.defaultSession, host);
     win = await openKioskWindow({ preloadPath: paths.preload, kioskUrl: paths.kioskUrl, packaged });
+    guardRenderer(win.webContents, { log });
     win.on('closed', () => {
       win = null;
     });
@@ -81,4 +95,22 @@ export function runKioskApp(options: KioskAppOptions): void {
     log.fatal({ err }, 'the kiosk failed to start');
     app.exit(1);
   });
+}
+
+/** Registers (or removes) the start at login; a failure is logged, the kiosk runs on. */
+function setUpAutostart(enabled: boolean, log: ReturnType<typeof createLogger>): void {
+  try {
+    const result = configureAutostart({
+      platform: process.platform,
+      enabled,
+      // An AppImage runs from a temporary mount; $APPIMAGE is the file to start again.
+      execPath: process.env['APPIMAGE'] ?? process.execPath,
+      args: process.argv.slice(1).filter((a) => a.startsWith('--config=')),
+      configHome: process.env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'),
+      setLoginItemSettings: (s) => app.setLoginItemSettings(s),
+    });
+    log.info({ autostart: result }, 'start at login configured');
+  } catch (err) {
+    log.error({ err }, 'cannot configure the start at login');
+  }
 }

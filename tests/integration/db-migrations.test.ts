@@ -285,3 +285,34 @@ describe('server migration 0008 (fleet)', () => {
     }
   });
 });
+
+describe('booth migration 0003 (kiosk flows)', () => {
+  it('adds flows, their timeline and the customer cache beside existing sessions', async () => {
+    const path = join(dir, 'booth-0003.sqlite');
+    const v2 = await openAt(path, boothMigrations, '0002-segment-lifecycle');
+    const raw = v2 as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    await raw
+      .insertInto('sessions')
+      .values({ session_id: SID, product_id: 'fund-1', phase: 'recording', started_at: T0, key_wrap_json: '{}', genesis_link: h('a'), last_link: h('b'), created_at: T0 })
+      .execute();
+    await v2.destroy();
+
+    const db = await openSqlite<BoothDb>(path, boothMigrations);
+    try {
+      expect(await db.selectFrom('sessions').select(['session_id', 'phase']).execute()).toEqual([{ session_id: SID, phase: 'recording' }]);
+      const flow = { flow_id: 'f1', session_id: SID, step: 'disclosure', state_json: '{}', started_at: T0, ended_at: null, outcome: null };
+      await db.insertInto('kiosk_flows').values(flow).execute();
+      // One flow per session, and only sessions that exist.
+      await expect(db.insertInto('kiosk_flows').values({ ...flow, flow_id: 'f2' }).execute()).rejects.toThrow(/UNIQUE constraint failed/);
+      await expect(db.insertInto('kiosk_flows').values({ ...flow, flow_id: 'f3', session_id: '00000000-0000-4000-8000-000000000000' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      await expect(db.insertInto('kiosk_flows').values({ ...flow, flow_id: 'f4', session_id: null, outcome: 'won' }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      const ev = { flow_id: 'f1', seq: 0, at: T0, type: 'flowStarted', event_json: '{}' };
+      await db.insertInto('kiosk_timeline').values(ev).execute();
+      await expect(db.insertInto('kiosk_timeline').values(ev).execute()).rejects.toThrow(/UNIQUE constraint failed/);
+      await expect(db.insertInto('kiosk_timeline').values({ ...ev, flow_id: 'nobody' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      await db.insertInto('kiosk_customer_cache').values({ key_sha256: h('f'), summary_json: '{}', cached_at: T1 }).execute();
+    } finally {
+      await db.destroy();
+    }
+  });
+});

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { CheckSource, ConfirmationPhraseView, KioskCustomerId, IdNumber, LocalizedText, StaffId, TellerCode } from '../../protocol/kiosk-flow.js';
+import { ConfirmationPhraseView, IdNumber, KioskCustomerId, LocalizedText, StaffId, TellerCode } from '../../protocol/kiosk-flow.js';
 import { ProductId } from '../../protocol/ids.js';
 
 /**
  * The kiosk section of the booth config (`kiosk` in booth.json). Products and customers are the
- * booth's own lists until the catalogue (issue 5) serves them; staff PINs are stored hashed.
+ * booth's own lists until the catalogue (issue 5) serves them; staff PINs are stored hashed. How
+ * the face and speech checks are decided is not configured here: staff decide them by hand (and
+ * the timeline says so) until check engines are attached in code (`booth.kiosk.attachEngines`).
  */
 
 export const DisclosureSource = z.union([
@@ -67,11 +69,6 @@ export const KioskConfig = z
     products: z.array(ProductConfig).min(1).max(500).default([ProductConfig.parse(DEMO_PRODUCT)]),
     customers: z.array(CustomerConfig).max(100_000).default([CustomerConfig.parse(DEMO_CUSTOMER)]),
     staff: z.array(StaffConfig).max(1000).default([]),
-    /**
-     * How each check is decided: `staff` (a staff member confirms by hand, recorded as such) until a
-     * check engine (issue 7) is attached; `engine` waits for the engine's result (staff may still decide).
-     */
-    checks: z.strictObject({ face: CheckSource.default('staff'), speech: CheckSource.default('staff') }).prefault({}),
     maxFaceAttempts: z.number().int().min(1).max(10).default(3),
     maxConfirmationAttempts: z.number().int().min(1).max(10).default(3),
     /** Share of the disclosure's duration the booth must measure as played before it may end. */

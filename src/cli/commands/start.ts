@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { Booth } from '../../booth/booth.js';
 import { parseBoothConfig } from '../../booth/config.js';
+import { hashStaffPin } from '../../booth/kiosk/staff-gate.js';
 import { parseServerConfig } from '../../server/config.js';
 import { Server } from '../../server/server.js';
 import { writeFileDurableSync } from '../../platform/fs.js';
@@ -33,7 +35,12 @@ export function startCommand(): Command {
       if (seeded) console.log(`catalogue: empty, so the demo product ${seeded.map((r) => `${r.productId}@${r.version}`).join(', ')} was imported (dualrec catalogue import <dir> adds real ones)`);
       const boothDir = join(dataDir, 'booth');
       const { code } = await server.ingest.createEnrollmentCode(1);
-      const boothConfig = { name: 'booth-1', dataDir: boothDir, server: { url, enrollmentCode: code }, bridge: { port: o.bridgePort } };
+      // A staff member for this demo booth, with a fresh PIN each start (staff confirm the checks by hand
+      // until check engines are attached, and unlock the staff controls).
+      const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      const kiosk = { staff: [{ staffId: 'demo-staff', name: 'Demo staff', pinHash: hashStaffPin(pin) }] };
+      const boothConfig = { name: 'booth-1', dataDir: boothDir, server: { url, enrollmentCode: code }, bridge: { port: o.bridgePort }, kiosk };
+      console.log(`staff PIN for this demo booth: ${pin} (demo customer: ID number 11010519491231002X or teller code T0001)`);
       let child: ChildProcess | null = null;
       let booth: Booth | null = null;
       const electron = o.window ? electronBinary() : null;
@@ -56,7 +63,11 @@ export function startCommand(): Command {
           console.log('notice: the Electron binary is not installed (npm downloads it on first use, which failed or was skipped),');
           console.log(`        so the same kiosk UI opens in Chromium as an app window against the browser-mode bridge: ${kioskUrl}`);
           const profile = mkdtempSync(join(tmpdir(), 'dualrec-kiosk-'));
-          child = spawn(chromium, [`--app=${kioskUrl}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-sync', '--window-size=1280,800'], { stdio: 'ignore' });
+          child = spawn(
+            chromium,
+            [`--app=${kioskUrl}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-sync', '--window-size=1280,800', '--autoplay-policy=no-user-gesture-required'],
+            { stdio: 'ignore' },
+          );
         }
       }
       const exited = child ? new Promise<void>((r) => child!.once('exit', () => r())) : new Promise<void>(() => undefined);

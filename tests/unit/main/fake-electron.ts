@@ -26,6 +26,8 @@ export class FakeWebContents extends EventEmitter {
     this.sent.push([channel, payload]);
   }
   closeDevTools = vi.fn();
+  reload = vi.fn();
+  forcefullyCrashRenderer = vi.fn();
 }
 
 export class FakeBrowserWindow extends EventEmitter {
@@ -55,7 +57,16 @@ type PermissionCheckHandler = (
   details: { isMainFrame: boolean; requestingUrl?: string },
 ) => boolean;
 
+export class FakeProtocol {
+  readonly handlers = new Map<string, (req: Request) => Promise<Response>>();
+  handle(scheme: string, handler: (req: Request) => Promise<Response>): void {
+    if (this.handlers.has(scheme)) throw new Error(`second handler for ${scheme}`);
+    this.handlers.set(scheme, handler);
+  }
+}
+
 export class FakeSession extends EventEmitter {
+  readonly protocol = new FakeProtocol();
   requestHandler: PermissionRequestHandler | null = null;
   checkHandler: PermissionCheckHandler | null = null;
   deviceHandler: (() => boolean) | null = null;

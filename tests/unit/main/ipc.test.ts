@@ -41,6 +41,9 @@ class FakeHost implements BoothHost {
     this.previewListeners.add(cb);
     return () => this.previewListeners.delete(cb);
   }
+  disclosureFile(): Promise<string> {
+    return Promise.resolve('/content/demo.webm');
+  }
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -1,12 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BoothHost } from '../../../main/booth-host-types.js';
 import { runKioskApp } from '../../../main/kiosk-app.js';
 import { IPC_CALL_CHANNEL } from '../../../src/protocol/booth-api.js';
 import { FakeBrowserWindow, FakeIpcMain, FakeSession, fakeEvent } from './fake-electron.js';
 
 // The Electron binary cannot run on the build machines, so `electron` is replaced by test doubles.
-const electron = vi.hoisted(() => ({ app: null as unknown, session: null as unknown, ipcMain: null as unknown }));
+const electron = vi.hoisted(() => ({ app: null as unknown, session: null as unknown, ipcMain: null as unknown, schemes: [] as unknown[] }));
 vi.mock('electron', async () => {
   const fake = await import('./fake-electron.js');
   return {
@@ -21,6 +24,8 @@ vi.mock('electron', async () => {
     },
     BrowserWindow: fake.FakeBrowserWindow,
     Menu: { setApplicationMenu: vi.fn() },
+    protocol: { registerSchemesAsPrivileged: (s: unknown[]) => electron.schemes.push(...s) },
+    net: { fetch: vi.fn() },
   };
 });
 
@@ -31,6 +36,7 @@ class FakeApp extends EventEmitter {
   readonly readyPromise = new Promise<void>((resolve) => (this.ready = resolve));
   readonly quit = vi.fn();
   readonly exit = vi.fn();
+  readonly setLoginItemSettings = vi.fn();
   requestSingleInstanceLock(): boolean {
     return this.gotLock;
   }
@@ -53,6 +59,9 @@ class FakeHost implements BoothHost {
   onPreview(): () => void {
     return () => undefined;
   }
+  disclosureFile(): Promise<string> {
+    return Promise.resolve('/content/demo.webm');
+  }
 }
 
 const MAIN_DIR = '/opt/dualrec/out/main';
@@ -62,8 +71,17 @@ let app: FakeApp;
 let ses: FakeSession;
 let ipcMain: FakeIpcMain;
 
+let configHome: string;
+
+afterEach(() => {
+  rmSync(configHome, { recursive: true, force: true });
+});
+
 beforeEach(() => {
   process.env['DUALREC_LOG_LEVEL'] = 'silent';
+  configHome = mkdtempSync(join(tmpdir(), 'dualrec-xdg-'));
+  process.env['XDG_CONFIG_HOME'] = configHome;
+  electron.schemes.length = 0;
   app = new FakeApp();
   ses = new FakeSession();
   ipcMain = new FakeIpcMain();
@@ -129,5 +147,39 @@ describe('kiosk app', () => {
     app.emit('will-quit', second);
     expect(second.defaultPrevented()).toBe(false);
     expect(host.close).toHaveBeenCalledOnce();
+  });
+});
+
+describe('kiosk app wiring added for the guided session', () => {
+  it('registers the content scheme before ready and serves it from the booth once ready', async () => {
+    runKioskApp({ mainDir: MAIN_DIR, createHost: () => Promise.resolve(new FakeHost()) });
+    expect(electron.schemes).toEqual([{ scheme: 'dualrec-content', privileges: { standard: true, secure: true, stream: true } }]);
+    app.becomeReady();
+    await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1));
+    expect(ses.protocol.handlers.has('dualrec-content')).toBe(true);
+  });
+
+  it('reloads the kiosk page when its renderer crashes', async () => {
+    const win = await started(() => Promise.resolve(new FakeHost()));
+    win.webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
+    await vi.waitFor(() => expect(win.webContents.reload).toHaveBeenCalledOnce());
+  });
+
+  it('registers a packaged kiosk to start at login (XDG autostart entry on Linux, login item elsewhere)', async () => {
+    await started(() => Promise.resolve(new FakeHost()));
+    if (process.platform === 'linux') {
+      const entry = readFileSync(join(configHome, 'autostart', 'dualrec-kiosk.desktop'), 'utf8');
+      expect(entry).toContain(`Exec=${process.execPath}`);
+    } else {
+      expect(app.setLoginItemSettings).toHaveBeenCalledWith(expect.objectContaining({ openAtLogin: true }));
+    }
+  });
+
+  it('does not register itself when started with autostart off', async () => {
+    runKioskApp({ mainDir: MAIN_DIR, createHost: () => Promise.resolve(new FakeHost()), autostart: false });
+    app.becomeReady();
+    await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1));
+    expect(() => readFileSync(join(configHome, 'autostart', 'dualrec-kiosk.desktop'))).toThrow(/ENOENT/);
+    expect(app.setLoginItemSettings).not.toHaveBeenCalledWith(expect.objectContaining({ openAtLogin: true }));
   });
 });
