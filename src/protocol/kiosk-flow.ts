@@ -27,7 +27,7 @@ export const KioskLanguage = z.enum(['zh-CN', 'en']);
 export type KioskLanguage = z.infer<typeof KioskLanguage>;
 
 /** A staff member on the booth: their server account id (UUID) or username, as configured with their PIN. */
-export const StaffId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'staff id must be 1-64 letters, digits, dot, dash or underscore');
+export const KioskStaffId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'staff id must be 1-64 letters, digits, dot, dash or underscore');
 export const KioskCustomerId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'customer id must be 1-64 letters, digits, dot, dash or underscore');
 
 /** Mainland resident ID number (GB 11643): 17 digits and a check character (digit or X). */
@@ -105,7 +105,7 @@ export const FaceCheckResult = z.strictObject({
   /** Faces seen in the frame judged. */
   faces: z.number().int().min(0).nullable(),
   engine: z.string().max(100).nullable(),
-  staffId: StaffId.nullable(),
+  staffId: KioskStaffId.nullable(),
   note: Note,
 });
 export type FaceCheckResult = z.infer<typeof FaceCheckResult>;
@@ -119,7 +119,7 @@ export const SpeechCheckResult = z.strictObject({
   transcript: z.string().max(2000).nullable(),
   score: z.number().nullable(),
   engine: z.string().max(100).nullable(),
-  staffId: StaffId.nullable(),
+  staffId: KioskStaffId.nullable(),
   note: Note,
 });
 export type SpeechCheckResult = z.infer<typeof SpeechCheckResult>;
@@ -144,12 +144,12 @@ const Reason = z.string().trim().min(1, 'a reason is required').max(500);
  * these: replaying a flow's timeline through it gives the flow's state.
  */
 export const FlowInput = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('flowStarted'), by: StartedBy, staffId: StaffId.nullable(), language: KioskLanguage }),
+  z.strictObject({ type: z.literal('flowStarted'), by: StartedBy, staffId: KioskStaffId.nullable(), language: KioskLanguage }),
   z.strictObject({ type: z.literal('languageChanged'), language: KioskLanguage }),
   z.strictObject({ type: z.literal('customerLookupFailed'), method: IdMethod, maskedIdentifier: Text(40), reason: z.enum(['notFound', 'unavailable', 'invalid']) }),
   z.strictObject({ type: z.literal('customerIdentified'), method: IdMethod, customer: CustomerSummary }),
   z.strictObject({ type: z.literal('productChosen'), product: ProductOffer }),
-  z.strictObject({ type: z.literal('modeChosen'), mode: KioskMode, staffId: StaffId.nullable() }),
+  z.strictObject({ type: z.literal('modeChosen'), mode: KioskMode, staffId: KioskStaffId.nullable() }),
   /** The recording runs; `sessionStartedAt` is the session's (and manifest's) start, the zero of every `sessionSec`. */
   z.strictObject({ type: z.literal('recordingStarted'), sessionId: SessionId, sessionStartedAt: IsoTime }),
   z.strictObject({ type: z.literal('recordingFailed'), message: Text(2000) }),
@@ -167,17 +167,17 @@ export const FlowInput = z.discriminatedUnion('type', [
     pngBase64: Base64.max(MAX_SIGNATURE_BASE64),
   }),
   z.strictObject({ type: z.literal('summaryConfirmed') }),
-  z.strictObject({ type: z.literal('staffUnlocked'), staffId: StaffId }),
-  z.strictObject({ type: z.literal('staffLocked'), staffId: StaffId }),
+  z.strictObject({ type: z.literal('staffUnlocked'), staffId: KioskStaffId }),
+  z.strictObject({ type: z.literal('staffLocked'), staffId: KioskStaffId }),
   z.strictObject({ type: z.literal('staffPinRejected'), failures: z.number().int().min(1) }),
-  z.strictObject({ type: z.literal('modeSwitched'), from: KioskMode, to: KioskMode, staffId: StaffId }),
-  z.strictObject({ type: z.literal('staffAborted'), staffId: StaffId, reason: Reason }),
+  z.strictObject({ type: z.literal('modeSwitched'), from: KioskMode, to: KioskMode, staffId: KioskStaffId }),
+  z.strictObject({ type: z.literal('staffAborted'), staffId: KioskStaffId, reason: Reason }),
   z.strictObject({ type: z.literal('faultRaised'), kind: FaultKind, severity: FaultSeverity, message: z.string().max(2000) }),
   /** The recording ended by itself (emergency stop: recorder failed, disk full, booth shut down or restarted). */
   z.strictObject({ type: z.literal('recordingInterrupted'), reason: z.string().max(2000) }),
   z.strictObject({ type: z.literal('recordingStopped'), sessionId: SessionId }),
   /** Before the recording: the customer or staff left, the idle timer ran out, or (`system`) the booth restarted. */
-  z.strictObject({ type: z.literal('flowCancelled'), step: FlowStep, by: EndedBy, staffId: StaffId.nullable(), reason: z.string().max(500).nullable() }),
+  z.strictObject({ type: z.literal('flowCancelled'), step: FlowStep, by: EndedBy, staffId: KioskStaffId.nullable(), reason: z.string().max(500).nullable() }),
   /** The sync screen was left. */
   z.strictObject({ type: z.literal('flowEnded'), by: EndedBy }),
 ]);
@@ -209,7 +209,7 @@ export const FlowState = z.strictObject({
   product: ProductOffer.nullable(),
   mode: KioskMode.nullable(),
   /** The staff member present (on-site mode). */
-  modeStaffId: StaffId.nullable(),
+  modeStaffId: KioskStaffId.nullable(),
   sessionId: SessionId.nullable(),
   /** Start of the session the flow records (the zero of `sessionSec`). */
   recordingStartedAt: IsoTime.nullable(),
@@ -229,7 +229,7 @@ export const FlowState = z.strictObject({
   signature: z.strictObject({ sha256: Sha256Hex, width: z.number().int(), height: z.number().int() }).nullable(),
   outcome: FlowOutcome.nullable(),
   /** Why the recording was aborted or interrupted. */
-  endReason: z.strictObject({ by: z.enum(['staff', 'system']), staffId: StaffId.nullable(), reason: z.string().max(2000) }).nullable(),
+  endReason: z.strictObject({ by: z.enum(['staff', 'system']), staffId: KioskStaffId.nullable(), reason: z.string().max(2000) }).nullable(),
   /** The last problem to show (lookup failed, recording could not start), cleared by the next step. */
   notice: z.strictObject({ code: z.string().max(64), message: z.string().max(2000) }).nullable(),
 });
@@ -271,7 +271,7 @@ export const KioskView = z.strictObject({
     /** Staff PINs are configured on this booth. */
     configured: z.boolean(),
     unlocked: z.boolean(),
-    staffId: StaffId.nullable(),
+    staffId: KioskStaffId.nullable(),
     name: z.string().max(100).nullable(),
     /** While too many wrong PINs were entered, the overlay refuses PINs until then. */
     lockedOutUntil: IsoTime.nullable(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfirmationPhraseView, IdNumber, KioskCustomerId, LocalizedText, StaffId, TellerCode } from '../../protocol/kiosk-flow.js';
+import { ConfirmationPhraseView, IdNumber, KioskCustomerId, KioskStaffId, LocalizedText, TellerCode } from '../../protocol/kiosk-flow.js';
 import { ProductId } from '../../protocol/ids.js';
 
 /**
@@ -41,7 +41,7 @@ export type CustomerConfig = z.infer<typeof CustomerConfig>;
 export const PinHash = z.string().regex(/^scrypt\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/, 'pinHash must be scrypt$<salt>$<hash> as written by hashStaffPin');
 
 export const StaffConfig = z.strictObject({
-  staffId: StaffId,
+  staffId: KioskStaffId,
   name: z.string().min(1).max(100),
   pinHash: PinHash,
 });
