@@ -13,6 +13,8 @@ export interface BoothHost {
   onPreview(cb: (jpeg: Buffer) => void): () => void;
   /** Absolute path of a product's disclosure video (served to the kiosk on the content scheme). */
   disclosureFile(productId: string): Promise<string>;
+  /** Absolute path of a verified file of the booth's cached catalogue, by its SHA-256 (content scheme). */
+  catalogueFile(sha256: string): Promise<string>;
   close(): Promise<void>;
   /** What the auto-updater asks of the booth (main/updater.ts); absent when the booth did not start. */
   updates?: UpdatePort;

@@ -55,6 +55,7 @@ export async function createBoothHost(options: BoothHostOptions): Promise<BoothH
       };
     },
     disclosureFile: (productId: string) => booth.disclosureFile(productId),
+    catalogueFile: async (sha256: string) => (await booth.catalogueContent(sha256)).path,
     close() {
       closing ??= (async () => {
         listeners.clear();

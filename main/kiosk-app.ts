@@ -27,6 +27,7 @@ export function unavailableHost(cause: unknown): BoothHost {
     onEvent: () => () => undefined,
     onPreview: () => () => undefined,
     disclosureFile: () => Promise.reject(new Error(`the booth failed to start: ${reason}`)),
+    catalogueFile: () => Promise.reject(new Error(`the booth failed to start: ${reason}`)),
     close: () => Promise.resolve(),
   };
 }

@@ -6,6 +6,7 @@ import {
   BoothEvent,
   BoothState,
   BRIDGE_CALL_PATH,
+  BRIDGE_CONTENT_PATH,
   BRIDGE_EVENTS_PATH,
   BRIDGE_PREVIEW_PATH,
   RemoteTicketResult,
@@ -260,4 +261,10 @@ export function createBoothApi(): BoothApi {
 export function disclosureUrl(productId: string): string {
   if (window.dualrec !== undefined) return `${CONTENT_SCHEME}://disclosure/${encodeURIComponent(productId)}`;
   return new URL(disclosurePath(productId), window.location.origin).href;
+}
+
+/** Where the kiosk plays a verified file of the booth's cached catalogue, named by its SHA-256. */
+export function catalogueContentUrl(sha256: string): string {
+  if (window.dualrec !== undefined) return `${CONTENT_SCHEME}://catalogue/${sha256}`;
+  return new URL(`${BRIDGE_CONTENT_PATH}/${sha256}`, window.location.origin).href;
 }

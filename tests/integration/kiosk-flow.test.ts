@@ -185,7 +185,7 @@ describe('kiosk flow on a real booth', () => {
   });
 
   it('serves the disclosure video to the kiosk page only, with byte ranges', async () => {
-    const url = `${stack.bridgeUrl}/bridge/v1/content/demo-fund-001/disclosure`;
+    const url = `${stack.bridgeUrl}/bridge/v1/disclosure/demo-fund-001`;
     const whole = await fetch(url);
     expect(whole.status).toBe(200);
     expect(whole.headers.get('content-type')).toBe('video/webm');
@@ -196,8 +196,8 @@ describe('kiosk flow on a real booth', () => {
     expect((await part.arrayBuffer()).byteLength).toBe(100);
     expect((await fetch(url, { headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
     expect((await fetch(url, { headers: { origin: 'https://evil.example' } })).status).toBe(403);
-    expect((await fetch(`${stack.bridgeUrl}/bridge/v1/content/unknown-fund/disclosure`)).status).toBe(404);
-    expect((await fetch(`${stack.bridgeUrl}/bridge/v1/content/bad%20id/disclosure`)).status).toBe(400);
+    expect((await fetch(`${stack.bridgeUrl}/bridge/v1/disclosure/unknown-fund`)).status).toBe(404);
+    expect((await fetch(`${stack.bridgeUrl}/bridge/v1/disclosure/bad%20id`)).status).toBe(400);
   });
 });
 

@@ -12,6 +12,7 @@ vi.mock('electron', () => ({ net: { fetch: vi.fn() }, protocol: { registerScheme
 const dir = mkdtempSync(join(tmpdir(), 'dualrec-content-'));
 const FILE = join(dir, 'demo.webm');
 writeFileSync(FILE, Buffer.from('webm bytes'));
+const SHA = 'a'.repeat(64);
 
 function setup() {
   const asked: string[] = [];
@@ -20,6 +21,10 @@ function setup() {
     disclosureFile: (id: string) => {
       asked.push(id);
       return id === 'demo-fund-001' ? Promise.resolve(FILE) : Promise.reject(new Error(`no product ${id}`));
+    },
+    catalogueFile: (sha: string) => {
+      asked.push(sha);
+      return sha === SHA ? Promise.resolve(FILE) : Promise.reject(new Error(`no blob ${sha}`));
     },
   };
   const handler = contentHandler(host, (url, init) => {
@@ -37,8 +42,16 @@ describe('the dualrec-content scheme', () => {
     expect(fetched).toEqual([{ url: pathToFileURL(FILE).href, init: { method: 'GET', headers: { range: 'bytes=0-3' } } }]);
   });
 
+  it('serves a verified catalogue file by its SHA-256', async () => {
+    const { handler, fetched } = setup();
+    expect((await handler(new Request(`dualrec-content://catalogue/${SHA}`))).status).toBe(200);
+    expect(fetched.map((f) => f.url)).toEqual([pathToFileURL(FILE).href]);
+  });
+
   it.each([
     ['another host', 'dualrec-content://files/demo-fund-001', 404],
+    ['a catalogue name that is not a SHA-256', 'dualrec-content://catalogue/demo-fund-001', 400],
+    ['a catalogue file the booth does not have', `dualrec-content://catalogue/${'b'.repeat(64)}`, 404],
     ['a path below the product', 'dualrec-content://disclosure/demo-fund-001/../../etc/passwd', 404],
     ['an encoded traversal', 'dualrec-content://disclosure/..%2F..%2Fetc%2Fpasswd', 400],
     ['a bad product id', 'dualrec-content://disclosure/bad%20id', 400],

@@ -44,6 +44,9 @@ class FakeHost implements BoothHost {
   disclosureFile(): Promise<string> {
     return Promise.resolve('/content/demo.webm');
   }
+  catalogueFile(): Promise<string> {
+    return Promise.resolve('/catalogue/blobs/x');
+  }
   close(): Promise<void> {
     return Promise.resolve();
   }

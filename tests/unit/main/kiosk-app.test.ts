@@ -62,6 +62,9 @@ class FakeHost implements BoothHost {
   disclosureFile(): Promise<string> {
     return Promise.resolve('/content/demo.webm');
   }
+  catalogueFile(): Promise<string> {
+    return Promise.resolve('/catalogue/blobs/x');
+  }
 }
 
 const MAIN_DIR = '/opt/dualrec/out/main';
