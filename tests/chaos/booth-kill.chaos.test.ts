@@ -2,32 +2,20 @@
 // stopping, while syncing; half of the kills take FFmpeg down too, as power loss does). Afterwards
 // every sealed segment must be in the archive exactly once, every chain must verify, and nothing
 // may be left stuck on the booth. DUALREC_CHAOS_SESSIONS sets the number of sessions (default 5).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/platform/log.js';
 import { verifyArchivedSession } from '../../src/server/archive/verify.js';
-import { parseServerConfig } from '../../src/server/config.js';
-import { Server } from '../../src/server/server.js';
-import { assertBuilt, DualrecProcess, killGroup, query, ROOT, sleep, until } from './processes.js';
+import type { Server } from '../../src/server/server.js';
+import { ChaosRig, DualrecProcess, query, sleep, until } from './processes.js';
 
 const SESSIONS = Number(process.env.DUALREC_CHAOS_SESSIONS ?? 5);
 const MODES = ['recording', 'stopping', 'syncing'] as const;
 
-let dir: string;
+let rig: ChaosRig;
 let server: Server;
 let cfgPath: string;
-const groups: number[] = [];
 
-const boothDb = () => join(dir, 'booth', 'booth.sqlite');
-
-async function startBooth(): Promise<{ proc: DualrecProcess; base: string }> {
-  const proc = DualrecProcess.start(['booth', '--config', cfgPath]);
-  groups.push(proc.pid);
-  const m = await proc.waitFor(/kiosk UI: (http:\/\/127\.0\.0\.1:\d+)\//, 30_000);
-  return { proc, base: m[1]! };
-}
+const boothDb = () => rig.boothDb;
+const startBooth = () => rig.boothProcess();
 
 async function call(base: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${base}/bridge/v1/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -39,29 +27,12 @@ async function call(base: string, body: unknown): Promise<Record<string, unknown
 const sealed = (sessionId: string) => query<{ n: number }>(boothDb(), 'SELECT count(*) AS n FROM segments WHERE session_id = ?', sessionId)[0]!.n;
 
 beforeAll(async () => {
-  assertBuilt();
-  dir = await mkdtemp(join(tmpdir(), 'dualrec-chaos-kill-'));
-  server = await Server.create(parseServerConfig({ dataDir: join(dir, 'server'), port: 0, jobPollMs: 100 }), { log: createLogger('server', 'silent') });
-  const url = await server.listen();
-  const { code } = await server.ingest.createEnrollmentCode(1);
-  cfgPath = join(dir, 'booth.json');
-  await writeFile(
-    cfgPath,
-    JSON.stringify({
-      name: 'chaos-booth',
-      dataDir: join(dir, 'booth'),
-      server: { url, enrollmentCode: code },
-      bridge: { port: 0, staticDir: join(ROOT, 'out/renderer') },
-      capture: { screen: 'none', segmentSeconds: 1 },
-      sync: { pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 1000, statusEveryMs: 1000 },
-    }),
-  );
+  rig = await ChaosRig.create('dualrec-chaos-kill-');
+  ({ server, cfgPath } = rig);
 });
 
 afterAll(async () => {
-  for (const g of groups) killGroup(g);
-  await server?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 describe(`kill -9 of the booth during ${SESSIONS} sessions`, () => {
@@ -71,7 +42,7 @@ describe(`kill -9 of the booth during ${SESSIONS} sessions`, () => {
     for (let i = 0; i < SESSIONS; i++) {
       const { proc, base } = await startBooth();
       // An FFmpeg orphaned by the previous kill would have been stopped by now (recording lock); make sure.
-      if (groups.length > 1) killGroup(groups.at(-2)!);
+      rig.killEarlierBooths();
       const { sessionId } = (await call(base, { type: 'startSession', productId: 'chaos-fund' })) as { sessionId: string };
       sessions.push(sessionId);
       const mode = MODES[i % MODES.length]!;
@@ -96,7 +67,7 @@ describe(`kill -9 of the booth during ${SESSIONS} sessions`, () => {
     }
 
     const { proc } = await startBooth();
-    killGroup(groups.at(-2)!);
+    rig.killEarlierBooths();
     try {
       await until(
         () => {

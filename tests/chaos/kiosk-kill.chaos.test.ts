@@ -2,30 +2,14 @@
 // the process group) during the disclosure. On the next start the booth ends the flow, records the
 // interruption in the timeline before it signs off the session, and the archive holds that
 // timeline in the signed manifest. The built CLI (npm run build) as a child process; real server.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLogger } from '../../src/platform/log.js';
 import { SessionManifest } from '../../src/protocol/envelope.js';
 import { archiveKeys } from '../../src/server/archive/archiver.js';
-import { parseServerConfig } from '../../src/server/config.js';
-import { Server } from '../../src/server/server.js';
 import { DEMO_TELLER_CODE, kioskConfig, STAFF_PIN } from '../helpers/kiosk.js';
-import { assertBuilt, DualrecProcess, killGroup, query, ROOT, until } from './processes.js';
+import { ChaosRig, query, until } from './processes.js';
 
-let dir: string;
-let server: Server;
-let cfgPath: string;
-const groups: number[] = [];
-const boothDb = () => join(dir, 'booth', 'booth.sqlite');
-
-async function startBooth(): Promise<{ proc: DualrecProcess; base: string }> {
-  const proc = DualrecProcess.start(['booth', '--config', cfgPath]);
-  groups.push(proc.pid);
-  const m = await proc.waitFor(/kiosk UI: (http:\/\/127\.0\.0\.1:\d+)\//, 30_000);
-  return { proc, base: m[1]! };
-}
+let rig: ChaosRig;
+const boothDb = () => rig.boothDb;
 
 async function flow(base: string, action: unknown): Promise<{ flow: { step: string; sessionId: string | null } | null }> {
   const res = await fetch(`${base}/bridge/v1/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'flow', action }) });
@@ -35,34 +19,15 @@ async function flow(base: string, action: unknown): Promise<{ flow: { step: stri
 }
 
 beforeAll(async () => {
-  assertBuilt();
-  dir = await mkdtemp(join(tmpdir(), 'dualrec-chaos-kiosk-'));
-  server = await Server.create(parseServerConfig({ dataDir: join(dir, 'server'), port: 0, jobPollMs: 100 }), { log: createLogger('server', 'silent') });
-  const url = await server.listen();
-  const { code } = await server.ingest.createEnrollmentCode(1);
-  cfgPath = join(dir, 'booth.json');
-  await writeFile(
-    cfgPath,
-    JSON.stringify({
-      name: 'chaos-kiosk',
-      dataDir: join(dir, 'booth'),
-      server: { url, enrollmentCode: code },
-      bridge: { port: 0, staticDir: join(ROOT, 'out/renderer') },
-      capture: { screen: 'none', segmentSeconds: 1 },
-      sync: { pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 1000, statusEveryMs: 1000 },
-      kiosk: kioskConfig(30),
-    }),
-  );
+  rig = await ChaosRig.create('dualrec-chaos-kiosk-', { kiosk: kioskConfig(30) });
 }, 60_000);
 
 afterAll(async () => {
-  for (const g of groups) killGroup(g);
-  await server?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 it('ends a flow cut by power loss and signs the interruption into the archived manifest', async () => {
-  const first = await startBooth();
+  const first = await rig.boothProcess();
   await flow(first.base, { type: 'start', by: 'customer', language: 'zh-CN' });
   await flow(first.base, { type: 'identify', query: { method: 'tellerCode', value: DEMO_TELLER_CODE } });
   await flow(first.base, { type: 'chooseProduct', productId: 'demo-fund-001' });
@@ -78,12 +43,12 @@ it('ends a flow cut by power loss and signs the interruption into the archived m
   await until(() => query<{ n: number }>(boothDb(), 'SELECT count(*) AS n FROM segments WHERE session_id = ?', sessionId)[0]!.n >= 2, 20_000, 'sealed segments');
   await first.proc.killGroup();
 
-  const second = await startBooth();
+  const second = await rig.boothProcess();
   try {
     const ended = query<{ step: string; outcome: string; ended_at: string | null }>(boothDb(), 'SELECT step, outcome, ended_at FROM kiosk_flows');
     expect(ended).toEqual([{ step: 'attract', outcome: 'interrupted', ended_at: expect.any(String) as string }]);
     await until(() => query<{ phase: string }>(boothDb(), 'SELECT phase FROM sessions WHERE session_id = ?', sessionId)[0]?.phase === 'archived', 60_000, 'the interrupted session to be archived');
-    const record = JSON.parse((await server.archive.store.get(archiveKeys(sessionId).record)).toString('utf8')) as { manifest: unknown };
+    const record = JSON.parse((await rig.server.archive.store.get(archiveKeys(sessionId).record)).toString('utf8')) as { manifest: unknown };
     const m = SessionManifest.parse(record.manifest);
     expect(m.endReason).toBe('emergency-stop');
     expect(m.timeline!.map((e) => e.event.type).filter((t) => !t.startsWith('staff'))).toEqual([

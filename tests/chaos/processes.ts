@@ -2,8 +2,13 @@
 // can be killed with SIGKILL, alone or with its whole process group (power loss: FFmpeg dies too).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { createLogger } from '../../src/platform/log.js';
+import { parseServerConfig } from '../../src/server/config.js';
+import { Server } from '../../src/server/server.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = resolve(ROOT, 'bin/dualrec.js');
@@ -98,5 +103,63 @@ export async function until<T>(fn: () => T | null | undefined | false | Promise<
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
+  }
+}
+
+/**
+ * A real server on 127.0.0.1 (in this process) and the config file of a booth enrolled to it, in a
+ * fresh temporary folder; `boothProcess()` starts that booth as a child (`dualrec booth`) and
+ * resolves with its bridge URL; `close()` kills every booth it started and removes the folder.
+ */
+export class ChaosRig {
+  private readonly groups: number[] = [];
+  private constructor(
+    readonly dir: string,
+    readonly server: Server,
+    readonly cfgPath: string,
+  ) {}
+
+  static async create(prefix: string, booth: Record<string, unknown> = {}): Promise<ChaosRig> {
+    assertBuilt();
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    const server = await Server.create(parseServerConfig({ dataDir: join(dir, 'server'), port: 0, jobPollMs: 100 }), { log: createLogger('server', 'silent') });
+    const url = await server.listen();
+    const { code } = await server.ingest.createEnrollmentCode(1);
+    const cfgPath = join(dir, 'booth.json');
+    await writeFile(
+      cfgPath,
+      JSON.stringify({
+        name: 'chaos-booth',
+        dataDir: join(dir, 'booth'),
+        server: { url, enrollmentCode: code },
+        bridge: { port: 0, staticDir: join(ROOT, 'out/renderer') },
+        capture: { screen: 'none', segmentSeconds: 1 },
+        sync: { pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 1000, statusEveryMs: 1000 },
+        ...booth,
+      }),
+    );
+    return new ChaosRig(dir, server, cfgPath);
+  }
+
+  get boothDb(): string {
+    return join(this.dir, 'booth', 'booth.sqlite');
+  }
+
+  async boothProcess(): Promise<{ proc: DualrecProcess; base: string }> {
+    const proc = DualrecProcess.start(['booth', '--config', this.cfgPath]);
+    this.groups.push(proc.pid);
+    const m = await proc.waitFor(/kiosk UI: (http:\/\/127\.0\.0\.1:\d+)\//, 30_000);
+    return { proc, base: m[1]! };
+  }
+
+  /** Kills the process groups of every booth started before the latest (an orphaned FFmpeg). */
+  killEarlierBooths(): void {
+    for (const g of this.groups.slice(0, -1)) killGroup(g);
+  }
+
+  async close(): Promise<void> {
+    for (const g of this.groups) killGroup(g);
+    await this.server.close();
+    await rm(this.dir, { recursive: true, force: true });
   }
 }
