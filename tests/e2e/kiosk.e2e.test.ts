@@ -142,6 +142,7 @@ describe('kiosk flow in browser mode', () => {
       for (const d of '1111') await k.id(`pin-${d}`).click();
       await k.id('pin-OK').click();
       await expect.poll(() => k.id('staff-error').textContent()).toContain('That PIN is not right');
+      expect(await k.id('error-banner').count()).toBe(0); // staff refusals stay in the staff overlay
       await k.shot('staff-pin-wrong');
       await k.staffDo('staff-start');
       await identify(k, 'tellerCode');

@@ -94,6 +94,7 @@ export const useKioskStore = defineStore('kiosk', () => {
   async function closeStaff(): Promise<void> {
     staffOpen.value = false;
     modeAfterUnlock.value = null;
+    if (error.value?.code.startsWith('staff.')) error.value = null; // a wrong PIN is the staff's business
     if (view.value?.staff.unlocked) await act({ type: 'staffLock' });
   }
 
