@@ -99,7 +99,7 @@ export const FaceCheckResult = z.strictObject({
   check: z.literal('face'),
   passed: z.boolean(),
   source: CheckSource,
-  /** Match score (engine's scale, higher is closer) and the threshold it was judged against. */
+  /** The engine's match measure (face-api: descriptor distance, lower is closer; `engine` names it) and the threshold it was judged against. */
   score: z.number().nullable(),
   threshold: z.number().nullable(),
   /** Faces seen in the frame judged. */

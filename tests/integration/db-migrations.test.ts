@@ -286,20 +286,22 @@ describe('server migration 0008 (fleet)', () => {
   });
 });
 
-describe('booth migration 0003 (kiosk flows)', () => {
+describe('booth migration 0004 (kiosk flows)', () => {
   it('adds flows, their timeline and the customer cache beside existing sessions', async () => {
-    const path = join(dir, 'booth-0003.sqlite');
-    const v2 = await openAt(path, boothMigrations, '0002-segment-lifecycle');
-    const raw = v2 as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    const path = join(dir, 'booth-0004.sqlite');
+    const v3 = await openAt(path, boothMigrations, '0003-session-timeline');
+    const raw = v3 as unknown as Kysely<Record<string, Record<string, unknown>>>;
     await raw
       .insertInto('sessions')
       .values({ session_id: SID, product_id: 'fund-1', phase: 'recording', started_at: T0, key_wrap_json: '{}', genesis_link: h('a'), last_link: h('b'), created_at: T0 })
       .execute();
-    await v2.destroy();
+    await raw.insertInto('session_events').values({ session_id: SID, seq: 0, source: 'checks', type: 'checks.started', at: T0, at_sec: 0, data_json: '{}' }).execute();
+    await v3.destroy();
 
     const db = await openSqlite<BoothDb>(path, boothMigrations);
     try {
       expect(await db.selectFrom('sessions').select(['session_id', 'phase']).execute()).toEqual([{ session_id: SID, phase: 'recording' }]);
+      expect(await db.selectFrom('session_events').select(['seq', 'type']).execute()).toEqual([{ seq: 0, type: 'checks.started' }]);
       const flow = { flow_id: 'f1', session_id: SID, step: 'disclosure', state_json: '{}', started_at: T0, ended_at: null, outcome: null };
       await db.insertInto('kiosk_flows').values(flow).execute();
       // One flow per session, and only sessions that exist.
