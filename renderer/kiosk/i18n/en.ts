@@ -96,7 +96,7 @@ const en: typeof zh = {
     onsiteNeedsStaff: 'Staff enter their PIN',
     remote: 'With staff on video',
     remoteBody: 'Head-office staff help you over video',
-    remoteNote: 'The video link is not installed on this booth yet',
+    remoteNote: 'Needs remote video set up on this booth',
     failed: 'The recording could not start: {message}',
   },
   starting: { title: 'Preparing the recording…', body: 'Just a moment, please.' },
@@ -122,7 +122,8 @@ const en: typeof zh = {
     you: 'You',
     youAndStaff: 'You and the staff member (both in view)',
     remoteStaff: 'Remote staff',
-    remoteMissing: 'Remote video not connected',
+    remoteWaiting: 'Waiting for the remote staff member',
+    remoteMissing: 'Remote video is not set up on this booth',
   },
   confirm: {
     title: 'Please read this statement aloud',

@@ -95,7 +95,7 @@ export default {
     onsiteNeedsStaff: '需要工作人员输入密码',
     remote: '远程坐席协助',
     remoteBody: '总行工作人员通过视频协助',
-    remoteNote: '本机尚未接入远程视频',
+    remoteNote: '需要本机已开通远程视频',
     failed: '录制未能开始：{message}',
   },
   starting: { title: '正在准备录制…', body: '请稍候，马上就好。' },
@@ -121,7 +121,8 @@ export default {
     you: '您的画面',
     youAndStaff: '您与工作人员（请都在画面内）',
     remoteStaff: '远程工作人员',
-    remoteMissing: '远程视频未接入',
+    remoteWaiting: '正在等待远程工作人员',
+    remoteMissing: '本机未开通远程视频',
   },
   confirm: {
     title: '请大声朗读以下声明',

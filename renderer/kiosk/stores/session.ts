@@ -48,6 +48,12 @@ export const useSessionStore = defineStore('session', () => {
     previewSrc.value = null;
   }
 
+  /** The booth API this store is connected with (the remote staff view asks it for room tickets). */
+  function boothApi(): BoothApi {
+    if (api === null) throw new Error('not connected to the booth');
+    return api;
+  }
+
   /** Sends one flow action; the answer (the new kiosk view) is shown at once, before the next state push. */
   async function flow(action: FlowAction): Promise<KioskView> {
     if (api === null) throw new Error('not connected to the booth');
@@ -78,5 +84,5 @@ export const useSessionStore = defineStore('session', () => {
   const previewUrl = computed(() => (session.value?.phase === 'recording' ? previewSrc.value : null));
   const faults = computed(() => booth.value?.faults ?? []);
   const kiosk = computed(() => booth.value?.kiosk ?? null);
-  return { booth, session, kiosk, linkUp, previewUrl, faults, backlogPercent, connect, disconnect, flow };
+  return { booth, session, kiosk, linkUp, previewUrl, faults, backlogPercent, connect, disconnect, flow, boothApi };
 });
