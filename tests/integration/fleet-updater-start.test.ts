@@ -76,7 +76,7 @@ describe('first start of a new version', () => {
     try {
       // The booth host as main/booth-host.ts returns it; its update port here talks to the server directly.
       const call = vi.fn(() => Promise.resolve({}));
-      handle.attach({ call, updates: new DirectUpdatePort(feed, log), onEvent: () => () => undefined, onPreview: () => () => undefined, close: () => Promise.resolve() });
+      handle.attach({ call, updates: new DirectUpdatePort(feed, log), onEvent: () => () => undefined, onPreview: () => () => undefined, disclosureFile: () => Promise.reject(new Error('no content in this test')), catalogueFile: () => Promise.reject(new Error('no content in this test')), close: () => Promise.resolve() });
       await waitFor(async () => (await events(b.boothId)).length > 0, 20_000, 'the outcome');
       expect(call).toHaveBeenCalledWith({ type: 'getState' });
       expect(await events(b.boothId)).toEqual([{ version: '0.2.0', outcome: 'installed', message: '0.1.0 -> 0.2.0' }]);

@@ -31,6 +31,7 @@ describe('electron-builder.yml', () => {
     expect(config.win.target).toEqual(['nsis']);
     expect(config.asarUnpack).toEqual(expect.arrayContaining(['node_modules/@ffmpeg-installer/**', 'node_modules/better-sqlite3/**/*.node', 'resources/models/**']));
     expect(config.files.flatMap((f) => f.filter)).toEqual(expect.arrayContaining(['out/**', 'dist/**']));
-    expect(config.publish).toMatchObject({ provider: 'generic', url: '${env.DUALREC_UPDATE_URL}' });
+    // The fleet's update feed (issue 10); each booth points its updater at its own server at run time.
+    expect(config.publish).toMatchObject({ provider: 'generic', url: expect.stringMatching(/\/api\/v1\/booth\/update-feed$/) as string });
   }, 30_000);
 });
