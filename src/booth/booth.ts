@@ -23,6 +23,7 @@ import { buildStatusReport } from './faults/booth-status.js';
 import { FaultReporter } from './faults/fault-reporter.js';
 import { SqliteFaultStore } from './faults/fault-store.js';
 import { readAppVersion } from './fleet/app-version.js';
+import { BoothActivity } from './fleet/activity.js';
 import { FleetAgent, liveTarget } from './fleet/fleet-agent.js';
 import { ConfigCustomerDirectory } from './kiosk/customers.js';
 import { KioskFlowService } from './kiosk/flow-service.js';
@@ -131,9 +132,10 @@ export class Booth extends EventEmitter<BoothEvents> {
         sessions.live = () => remote.live();
       }
       booth.fleetAgent = fleet;
+      const activity = new BoothActivity(sessions);
       fleet.attach({
         db,
-        sessions,
+        sessions: activity,
         appVersion: readAppVersion(),
         credentials: () => (booth.identity ? { serverUrl: booth.identity.serverUrl, token: booth.identity.token } : null),
         target: liveTarget({ sessions, guard, sync }),
@@ -147,6 +149,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       const products = new ConfigProductSource(k.products, k.contentDir ?? join(config.dataDir, 'content'), ffmpeg);
       const flow = new KioskFlowService({ db, config: k, sessions, faults, customers: new ConfigCustomerDirectory(k.customers), products, log: log.child({ part: 'kiosk' }) });
       booth.flow = flow;
+      activity.watchFlow(flow);
       sessions.setTimelineSource((sessionId) => flow.timelineFor(sessionId));
       flow.on('change', () => booth.changed());
       await flow.recover();

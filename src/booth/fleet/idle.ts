@@ -23,13 +23,13 @@ export interface IdleReading {
 export class IdleMonitor {
   constructor(
     private readonly db: Kysely<BoothDb>,
-    private readonly sessions: { readonly busy: boolean },
+    private readonly sessions: { readonly busy: boolean; readonly busyReason?: string | null },
     private readonly gate: FleetStartGate,
     private readonly quietMs: number,
   ) {}
 
   async read(now = Date.now()): Promise<IdleReading> {
-    if (this.sessions.busy) return { idle: false, synced: false, waitingFor: 'a session is recording' };
+    if (this.sessions.busy) return { idle: false, synced: false, waitingFor: this.sessions.busyReason ?? 'a session is recording' };
     const open = await this.db.selectFrom('sessions').select('session_id').where('phase', 'in', CAPTURING).executeTakeFirst();
     if (open) return { idle: false, synced: false, waitingFor: 'a session is recording' };
     const last = await this.lastSession();
