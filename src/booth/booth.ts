@@ -25,6 +25,7 @@ import { SqliteFaultStore } from './faults/fault-store.js';
 import { readAppVersion } from './fleet/app-version.js';
 import { BoothActivity } from './fleet/activity.js';
 import { FleetAgent, liveTarget } from './fleet/fleet-agent.js';
+import { checksEngines } from './kiosk/checks-adapter.js';
 import { ConfigCustomerDirectory } from './kiosk/customers.js';
 import { KioskFlowService } from './kiosk/flow-service.js';
 import { ConfigProductSource } from './kiosk/products.js';
@@ -147,7 +148,8 @@ export class Booth extends EventEmitter<BoothEvents> {
       // Issue 6 seams: the catalogue (issue 5) replaces the config-listed customers and products.
       const k = config.kiosk;
       const products = new ConfigProductSource(k.products, k.contentDir ?? join(config.dataDir, 'content'), ffmpeg);
-      const flow = new KioskFlowService({ db, config: k, sessions, faults, customers: new ConfigCustomerDirectory(k.customers), products, log: log.child({ part: 'kiosk' }) });
+      const customers = new ConfigCustomerDirectory(k.customers);
+      const flow = new KioskFlowService({ db, config: k, sessions, faults, customers, products, log: log.child({ part: 'kiosk' }) });
       booth.flow = flow;
       activity.watchFlow(flow);
       sessions.setTimelineSource((sessionId) => flow.timelineFor(sessionId));
@@ -171,6 +173,12 @@ export class Booth extends EventEmitter<BoothEvents> {
       booth.checks = new ChecksService(config.checks, db, sessions, { width: taps.faceWidth, height: taps.faceHeight }, log.child({ part: 'checks' }));
       booth.checks.on('event', (event, view) => booth.emit('event', { type: 'check', event, view }));
       booth.checks.warmUp();
+      // Issue 7's engines decide the flow's checks (the seams table in docs/ARCHITECTURE.md).
+      const ch = config.checks;
+      if (ch.enabled && ch.kiosk) {
+        const enrolled = (customerId: string) => customers.faceDescriptors(customerId);
+        flow.attachEngines(checksEngines(booth.checks, { enrolled, policy: ch.policy, windowSec: k.confirmationWindowSec, speech: ch.speech.kwsModelDir !== null }));
+      }
       if (identity) {
         await sessions.recoverInterrupted();
         purger.start();

@@ -4,6 +4,11 @@ import { ChecksPolicy } from '../../protocol/checks.js';
 /** Booth configuration of the face and speech checks (`checks` in the booth config). */
 export const ChecksConfig = z.strictObject({
   enabled: z.boolean().default(true),
+  /**
+   * The kiosk flow's face and speech checks are decided by these engines (attached to
+   * `booth.kiosk`; speech only with a kwsModelDir). Off: staff decide them by hand. Needs `enabled`.
+   */
+  kiosk: z.boolean().default(false),
   face: z
     .strictObject({
       /** face-api weights; default: the npm package's model/ folder. */

@@ -11,10 +11,15 @@ import type { CustomerLookup } from './seams.js';
 export class ConfigCustomerDirectory implements CustomerLookup {
   constructor(private readonly customers: readonly CustomerConfig[]) {}
 
+  /** The enrolled face descriptors of a listed customer, or null. */
+  faceDescriptors(customerId: string): readonly (readonly number[])[] | null {
+    return this.customers.find((x) => x.customerId === customerId)?.faceDescriptors ?? null;
+  }
+
   find(q: CustomerQuery): Promise<CustomerSummary | null> {
     const c = this.customers.find((x) => (q.method === 'idNumber' ? x.idNumber === q.value : x.tellerCode === q.value));
     if (c === undefined) return Promise.resolve(null);
-    return Promise.resolve({ customerId: c.customerId, displayName: maskName(c.name), maskedIdentifier: maskIdentifier(q), source: 'local', enrolledFace: c.enrolledFace });
+    return Promise.resolve({ customerId: c.customerId, displayName: maskName(c.name), maskedIdentifier: maskIdentifier(q), source: 'local', enrolledFace: c.enrolledFace || c.faceDescriptors !== undefined });
   }
 }
 

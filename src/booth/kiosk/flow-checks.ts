@@ -43,7 +43,7 @@ export class FlowChecks {
       this.current = ac;
       const attempt = next.face.attempts + 1;
       const engine = this.engines.face;
-      this.settle(engine.name, signal, engine.verify({ sessionId: next.sessionId, customer: next.customer, attempt }, signal), (raw) => ({
+      this.settle(engine.name, signal, engine.verify({ sessionId: next.sessionId, customer: next.customer, phrases: next.product.phrases, attempt }, signal), (raw) => ({
         input: { type: 'faceChecked', attempt, result: engineResult('face', raw) },
         still: (s) => s?.step === 'faceCheck' && s.face.attempts === attempt - 1,
       }));

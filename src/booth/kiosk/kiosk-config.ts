@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfirmationPhraseView, IdNumber, KioskCustomerId, KioskStaffId, LocalizedText, TellerCode } from '../../protocol/kiosk-flow.js';
 import { ProductId } from '../../protocol/ids.js';
+import { FaceDescriptor } from '../../protocol/customers.js';
 
 /**
  * The kiosk section of the booth config (`kiosk` in booth.json). Products and customers are the
@@ -33,6 +34,8 @@ export const CustomerConfig = z
     idNumber: IdNumber.optional(),
     tellerCode: TellerCode.optional(),
     enrolledFace: z.boolean().default(false),
+    /** The customer's enrolled face descriptors (128-d, face-api): what the face check engine compares with when `checks.kiosk` is on. */
+    faceDescriptors: z.array(FaceDescriptor).min(1).max(10).optional(),
   })
   .refine((c) => c.idNumber !== undefined || c.tellerCode !== undefined, 'a customer needs an idNumber or a tellerCode');
 export type CustomerConfig = z.infer<typeof CustomerConfig>;

@@ -32,6 +32,8 @@ export interface ProductSource {
 export interface FaceCheckRequest {
   sessionId: string;
   customer: CustomerSummary;
+  /** The chosen product's confirmation phrases (an engine may prepare its speech check with them). */
+  phrases: ProductOffer['phrases'];
   attempt: number;
 }
 

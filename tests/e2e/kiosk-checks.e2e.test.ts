@@ -1,0 +1,135 @@
+// The kiosk flow with issue 7's engines deciding its checks (`checks.kiosk`): a fake camera loops
+// the enrolled customer's photo, a fake microphone plays espeak-ng speech, and the flow is driven
+// through the booth API (the bridge's `flow` request) from attract to a synced recording.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FaceApiRuntime } from '../../src/engines/face/face-runtime.js';
+import { archiveKeys } from '../../src/server/archive/archiver.js';
+import { SessionManifest } from '../../src/protocol/envelope.js';
+import type { FlowInput } from '../../src/protocol/kiosk-flow.js';
+import type { Booth } from '../../src/booth/booth.js';
+import { enrollmentPhoto, FACES, writeCameraImage } from '../helpers/faces.js';
+import { act, DEMO_ID_NUMBER, kioskConfig, untilStep } from '../helpers/kiosk.js';
+import { KWS_MODEL_DIR, silence, synthesize, writeWav } from '../helpers/speech.js';
+import { startStack, waitFor, type Stack } from '../helpers/stack.js';
+
+const DISCLOSURE_SEC = 2;
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Checked<T extends 'faceChecked' | 'speechChecked'> = Extract<FlowInput, { type: T }>;
+
+describe('kiosk flow decided by the face and speech engines', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dualrec-kiosk-checks-e2e-'));
+  let enrolledA: number[];
+
+  beforeAll(async () => {
+    const engine = await FaceApiRuntime.create();
+    enrolledA = (await engine.analyze(enrollmentPhoto(FACES.a))).faces[0]!.descriptor;
+    await engine.close();
+    writeCameraImage(FACES.a, join(dir, 'a.jpg'));
+    const gap = silence(3);
+    writeWav(join(dir, 'confirm.wav'), Buffer.concat([gap, synthesize('我确认购买', { variant: 'm3', speed: 100 }), gap, synthesize('我确认购买', { variant: 'f5', speed: 100 }), gap]));
+    const refusal = (variant: string) => synthesize('我不同意这个条款', { variant, speed: 100 });
+    writeWav(join(dir, 'refuse.wav'), Buffer.concat([gap, refusal('m3'), gap, refusal('f5'), gap, refusal('m7'), gap]));
+  }, 120_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function withBooth(mic: string, kiosk: { confirmationWindowSec: number; maxConfirmationAttempts: number }, run: (b: Booth, stack: Stack) => Promise<void>): Promise<void> {
+    const stack = await startStack({
+      segmentSeconds: 2,
+      booth: {
+        capture: { fake: { cameraImage: join(dir, 'a.jpg'), micAudio: join(dir, mic) } },
+        checks: { kiosk: true, speech: { kwsModelDir: KWS_MODEL_DIR } },
+        kiosk: kioskConfig(DISCLOSURE_SEC, {
+          ...kiosk,
+          products: [{ productId: 'wm-basic', name: { zh: '稳健理财', en: 'Basic plan' }, disclosure: { generate: { seconds: DISCLOSURE_SEC } }, phrases: [{ id: 'buy', text: '我确认购买', en: 'I confirm the purchase' }] }],
+          customers: [{ customerId: 'cust-a', name: '张晓明', idNumber: DEMO_ID_NUMBER, faceDescriptors: [enrolledA] }],
+        }),
+      },
+    });
+    try {
+      await run(stack.booth, stack);
+    } finally {
+      await stack.close();
+    }
+  }
+
+  async function startFlow(b: Booth): Promise<string> {
+    await act(b, { type: 'start', by: 'customer', language: 'zh-CN' });
+    const v = await act(b, { type: 'identify', query: { method: 'idNumber', value: DEMO_ID_NUMBER } });
+    expect(v.flow?.customer).toMatchObject({ customerId: 'cust-a', enrolledFace: true });
+    await act(b, { type: 'chooseProduct', productId: 'wm-basic' });
+    await act(b, { type: 'chooseMode', mode: 'self' });
+    const f = await untilStep(b, 'faceCheck');
+    expect(f.checks).toEqual({ face: 'engine', speech: 'engine' });
+    return f.flow!.sessionId!;
+  }
+
+  async function playDisclosure(b: Booth): Promise<void> {
+    await act(b, { type: 'disclosure', event: 'started', positionSec: 0 });
+    await sleep(DISCLOSURE_SEC * 1000 + 50);
+    await act(b, { type: 'disclosure', event: 'ended', positionSec: DISCLOSURE_SEC });
+  }
+
+  async function archived(stack: Stack, sessionId: string): Promise<SessionManifest> {
+    await waitFor(async () => (await stack.booth.state()).session?.phase === 'archived', 60_000, 'the session to be archived');
+    const record = JSON.parse((await stack.server.archive.store.get(archiveKeys(sessionId).record)).toString('utf8')) as { manifest: unknown };
+    return SessionManifest.parse(record.manifest);
+  }
+
+  it('the enrolled face and the spoken confirmation carry the flow to a synced recording', async () => {
+    await withBooth('confirm.wav', { confirmationWindowSec: 20, maxConfirmationAttempts: 2 }, async (b, stack) => {
+      const sessionId = await startFlow(b);
+      // The face engine decides: the flow moves on to the disclosure by itself.
+      await untilStep(b, 'disclosure', 60_000);
+      await playDisclosure(b);
+      await untilStep(b, 'summary', 60_000);
+      await act(b, { type: 'signature', pngBase64: PNG });
+      await act(b, { type: 'confirmSummary' });
+      await untilStep(b, 'sync', 60_000);
+      const m = await archived(stack, sessionId);
+      expect(m.endReason).toBe('completed');
+      const tl = m.timeline!;
+      expect(tl.map((e) => e.event.type)).toEqual([
+        'flowStarted', 'customerIdentified', 'productChosen', 'modeChosen', 'recordingStarted',
+        'faceChecked', 'disclosureStarted', 'disclosureEnded', 'speechChecked', 'signatureCaptured', 'summaryConfirmed',
+      ]);
+      const face = (tl.find((e) => e.event.type === 'faceChecked')!.event as Checked<'faceChecked'>).result;
+      expect(face).toMatchObject({ source: 'engine', passed: true, staffId: null, threshold: 0.42 });
+      expect(face.engine).toMatch(/face/);
+      expect(face.score).toBeLessThan(0.42);
+      const speech = (tl.find((e) => e.event.type === 'speechChecked')!.event as Checked<'speechChecked'>).result;
+      expect(speech).toMatchObject({ source: 'engine', passed: true, phraseIds: ['buy'], staffId: null });
+      // The engines' own decisions are in the booth's session timeline (source `checks`).
+      const snap = (await b.handle({ type: 'getChecks' })) as { events: { type: string }[] };
+      const types = snap.events.map((e) => e.type);
+      for (const t of ['checks.started', 'face.verified', 'disclosure.ended', 'confirmation.confirmed', 'checks.stopped']) expect(types).toContain(t);
+    });
+  }, 240_000);
+
+  it('a refusal does not pass: the disclosure is replayed, then the flow ends without a confirmation', async () => {
+    await withBooth('refuse.wav', { confirmationWindowSec: 10, maxConfirmationAttempts: 2 }, async (b, stack) => {
+      const sessionId = await startFlow(b);
+      await untilStep(b, 'disclosure', 60_000);
+      await playDisclosure(b);
+      const replay = await untilStep(b, 'disclosure', 60_000);
+      expect(replay.flow?.disclosure.round).toBe(2);
+      await playDisclosure(b);
+      await untilStep(b, 'sync', 90_000);
+      const m = await archived(stack, sessionId);
+      expect(m.endReason).toBe('aborted');
+      const tl = m.timeline!;
+      const speech = tl.filter((e) => e.event.type === 'speechChecked').map((e) => (e.event as Checked<'speechChecked'>).result);
+      expect(speech).toHaveLength(2);
+      for (const r of speech) {
+        expect(r).toMatchObject({ source: 'engine', passed: false, phraseIds: [] });
+        expect(['refused', 'not_confirmed', 'silence']).toContain(r.note);
+      }
+      expect(tl.filter((e) => e.event.type === 'disclosureStarted')).toHaveLength(2);
+      expect(tl.some((e) => e.event.type === 'signatureCaptured')).toBe(false);
+    });
+  }, 240_000);
+});
