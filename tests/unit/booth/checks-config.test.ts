@@ -16,6 +16,8 @@ describe('checks configuration and requests', () => {
     expect(c.checks.enabled).toBe(true);
     expect(c.checks.policy.face.threshold).toBe(DEFAULT_FACE_THRESHOLD);
     expect(c.checks.speech.kwsModelDir).toBeNull();
+    // The kiosk flow's checks stay with staff until the engines are turned on for it.
+    expect(c.checks.kiosk).toBe(false);
     expect(c.checks.policy.confirmation.refusals).toContain('我不同意');
   });
 
@@ -23,6 +25,7 @@ describe('checks configuration and requests', () => {
     expect(() => parseBoothConfig({ checks: { policy: { face: { threshold: 2 } } } })).toThrow(/checks\.policy\.face\.threshold/);
     expect(() => parseBoothConfig({ checks: { speech: { keywordsThreshold: 0 } } })).toThrow(/checks\.speech\.keywordsThreshold/);
     expect(() => parseBoothConfig({ checks: { colour: 1 } })).toThrow(/checks/);
+    expect(() => parseBoothConfig({ checks: { kiosk: 'yes' } })).toThrow(/checks\.kiosk/);
   });
 
   it('validates startChecks: a 128-number descriptor and Chinese phrases', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBoothConfig } from '../../../../src/booth/config.js';
+import { ConfigCustomerDirectory } from '../../../../src/booth/kiosk/customers.js';
 import { hashStaffPin } from '../../../../src/booth/kiosk/staff-gate.js';
 import { signatureEvent, engineResult } from '../../../../src/booth/kiosk/flow-inputs.js';
 
@@ -22,6 +23,8 @@ describe('kiosk config', () => {
     ['duplicate teller codes', { customers: [{ customerId: 'a', name: 'A', tellerCode: 'T1' + '000' }, { customerId: 'b', name: 'B', tellerCode: 'T1000' }] }, /kiosk.customers.1: duplicate T1000/],
     ['no phrase', { products: [{ ...demoProduct(), phrases: [] }] }, /kiosk.products.0.phrases/],
     ['a watched ratio below one half', { minWatchedRatio: 0.2 }, /kiosk.minWatchedRatio/],
+    ['a short face descriptor', { customers: [{ customerId: 'c1', name: 'Z', tellerCode: 'T1000', faceDescriptors: [[0.1, 0.2]] }] }, /kiosk.customers.0.faceDescriptors.0: a face descriptor has 128 numbers/],
+    ['an empty face descriptor list', { customers: [{ customerId: 'c1', name: 'Z', tellerCode: 'T1000', faceDescriptors: [] }] }, /kiosk.customers.0.faceDescriptors/],
     ['an unknown field', { checks: { face: 'staff' } }, /kiosk: Unrecognized key/],
   ])('refuses %s, naming the field', (_what, kiosk, message) => {
     expect(() => parseBoothConfig({ kiosk })).toThrow(message);
@@ -30,6 +33,15 @@ describe('kiosk config', () => {
   it('accepts staff with a hashed PIN and a file disclosure', () => {
     const k = parseBoothConfig({ kiosk: { staff: [{ staffId: 'S1', name: 'W', pinHash: hashStaffPin('2468') }], products: [{ ...demoProduct(), disclosure: { file: '/srv/risk.mp4' } }] } }).kiosk;
     expect(k.staff[0]!.staffId).toBe('S1');
+  });
+
+  it('accepts a customer with enrolled face descriptors and shows the face as enrolled', async () => {
+    const descriptor = Array.from({ length: 128 }, (_v, i) => (i % 7) / 10 - 0.3);
+    const k = parseBoothConfig({ kiosk: { customers: [{ customerId: 'c1', name: '张晓明', tellerCode: 'T1000', faceDescriptors: [descriptor] }] } }).kiosk;
+    const dir = new ConfigCustomerDirectory(k.customers);
+    expect(await dir.find({ method: 'tellerCode', value: 'T1000' })).toMatchObject({ customerId: 'c1', enrolledFace: true });
+    expect(dir.faceDescriptors('c1')).toEqual([descriptor]);
+    expect(dir.faceDescriptors('nobody')).toBeNull();
   });
 });
 
