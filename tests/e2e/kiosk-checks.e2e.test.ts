@@ -37,30 +37,37 @@ describe('kiosk flow decided by the face and speech engines', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function withBooth(mic: string, kiosk: { confirmationWindowSec: number; maxConfirmationAttempts: number }, run: (b: Booth, stack: Stack) => Promise<void>): Promise<void> {
+  /** A booth whose customer is either on the server (enrolled in the booth's branch) or in the booth's config list. */
+  async function withBooth(mic: string, customerOn: 'server' | 'config', kiosk: { confirmationWindowSec: number; maxConfirmationAttempts: number }, run: (b: Booth, stack: Stack) => Promise<void>): Promise<void> {
     const stack = await startStack({
       segmentSeconds: 2,
+      ...(customerOn === 'server' ? { branchId: 'br-k' } : {}),
       booth: {
         capture: { fake: { cameraImage: join(dir, 'a.jpg'), micAudio: join(dir, mic) } },
         checks: { kiosk: true, speech: { kwsModelDir: KWS_MODEL_DIR } },
         kiosk: kioskConfig(DISCLOSURE_SEC, {
           ...kiosk,
           products: [{ productId: 'wm-basic', name: { zh: '稳健理财', en: 'Basic plan' }, disclosure: { generate: { seconds: DISCLOSURE_SEC } }, phrases: [{ id: 'buy', text: '我确认购买', en: 'I confirm the purchase' }] }],
-          customers: [{ customerId: 'cust-a', name: '张晓明', idNumber: DEMO_ID_NUMBER, faceDescriptors: [enrolledA] }],
+          customers: customerOn === 'config' ? [{ customerId: 'cust-a', name: '张晓明', idNumber: DEMO_ID_NUMBER, faceDescriptors: [enrolledA] }] : [],
         }),
       },
     });
     try {
+      if (customerOn === 'server') {
+        const faces = [{ model: 'face-api/face_recognition_model', descriptor: enrolledA }];
+        await stack.server.catalogue.customers.create({ actor: 'system', scope: null }, { branchId: 'br-k', name: '张晓明', idDocument: { type: 'cn_resident_id', number: DEMO_ID_NUMBER }, faces });
+      }
       await run(stack.booth, stack);
     } finally {
       await stack.close();
     }
   }
 
-  async function startFlow(b: Booth): Promise<string> {
+  async function startFlow(b: Booth, source: 'server' | 'local'): Promise<string> {
     await act(b, { type: 'start', by: 'customer', language: 'zh-CN' });
     const v = await act(b, { type: 'identify', query: { method: 'idNumber', value: DEMO_ID_NUMBER } });
-    expect(v.flow?.customer).toMatchObject({ customerId: 'cust-a', enrolledFace: true });
+    expect(v.flow?.customer).toMatchObject({ displayName: '张*明', source, enrolledFace: true });
+    if (source === 'local') expect(v.flow?.customer?.customerId).toBe('cust-a');
     await act(b, { type: 'chooseProduct', productId: 'wm-basic' });
     await act(b, { type: 'chooseMode', mode: 'self' });
     const f = await untilStep(b, 'faceCheck');
@@ -80,9 +87,9 @@ describe('kiosk flow decided by the face and speech engines', () => {
     return SessionManifest.parse(record.manifest);
   }
 
-  it('the enrolled face and the spoken confirmation carry the flow to a synced recording', async () => {
-    await withBooth('confirm.wav', { confirmationWindowSec: 20, maxConfirmationAttempts: 2 }, async (b, stack) => {
-      const sessionId = await startFlow(b);
+  it('a customer enrolled on the server: the face and the spoken confirmation carry the flow to a synced recording', async () => {
+    await withBooth('confirm.wav', 'server', { confirmationWindowSec: 20, maxConfirmationAttempts: 2 }, async (b, stack) => {
+      const sessionId = await startFlow(b, 'server');
       // The face engine decides: the flow moves on to the disclosure by itself.
       await untilStep(b, 'disclosure', 60_000);
       await playDisclosure(b);
@@ -110,9 +117,9 @@ describe('kiosk flow decided by the face and speech engines', () => {
     });
   }, 240_000);
 
-  it('a refusal does not pass: the disclosure is replayed, then the flow ends without a confirmation', async () => {
-    await withBooth('refuse.wav', { confirmationWindowSec: 10, maxConfirmationAttempts: 2 }, async (b, stack) => {
-      const sessionId = await startFlow(b);
+  it('a customer from the booth config who refuses does not pass: the disclosure is replayed, then the flow ends', async () => {
+    await withBooth('refuse.wav', 'config', { confirmationWindowSec: 10, maxConfirmationAttempts: 2 }, async (b, stack) => {
+      const sessionId = await startFlow(b, 'local');
       await untilStep(b, 'disclosure', 60_000);
       await playDisclosure(b);
       const replay = await untilStep(b, 'disclosure', 60_000);
