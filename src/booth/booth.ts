@@ -27,6 +27,7 @@ import { BoothActivity } from './fleet/activity.js';
 import { FleetAgent, liveTarget } from './fleet/fleet-agent.js';
 import { checksEngines } from './kiosk/checks-adapter.js';
 import { CatalogueCustomerDirectory } from './kiosk/catalogue-customers.js';
+import { CatalogueProductSource } from './kiosk/catalogue-products.js';
 import { ConfigCustomerDirectory } from './kiosk/customers.js';
 import { KioskFlowService } from './kiosk/flow-service.js';
 import { ConfigProductSource } from './kiosk/products.js';
@@ -146,9 +147,10 @@ export class Booth extends EventEmitter<BoothEvents> {
         booth.changed();
         reporter.statusNow();
       });
-      // Issue 6 seams: customers from the server's directory (ID numbers, enrolled booth), else the config list; products from the config.
+      // Issue 6 seams: customers from the server's directory (ID numbers, enrolled booth), else the config list; products from the cached catalogue when it has playable ones, else the config.
       const k = config.kiosk;
-      const products = new ConfigProductSource(k.products, k.contentDir ?? join(config.dataDir, 'content'), ffmpeg);
+      const configProducts = new ConfigProductSource(k.products, k.contentDir ?? join(config.dataDir, 'content'), ffmpeg);
+      const products = new CatalogueProductSource(booth.cat, () => booth.identity !== null, configProducts, ffmpeg);
       const customers = new CatalogueCustomerDirectory(booth.cat, () => booth.identity !== null, new ConfigCustomerDirectory(k.customers));
       const flow = new KioskFlowService({ db, config: k, sessions, faults, customers, products, log: log.child({ part: 'kiosk' }) });
       booth.flow = flow;
