@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeywords } from '../../src/core/keywords.js';
-import { FaceApiRuntime } from '../../src/engines/face/face-runtime.js';
 import { BRIDGE_CALL_PATH, BRIDGE_EVENTS_PATH, BoothEvent, type BoothRequest } from '../../src/protocol/booth-api.js';
 import type { CheckEvent, ChecksPolicyInput, ChecksSnapshot } from '../../src/protocol/checks.js';
 import { ChecksPolicy } from '../../src/protocol/checks.js';
-import { enrollmentPhoto, FACES, writeCameraImage } from '../helpers/faces.js';
-import { KWS_MODEL_DIR, silence, synthesize, writeWav } from '../helpers/speech.js';
+import { writeCheckMedia } from '../helpers/check-media.js';
+import { KWS_MODEL_DIR } from '../helpers/speech.js';
 import { startStack, waitFor, type Stack } from '../helpers/stack.js';
 
 /** The product's phrase as the catalogue publishes it (keyword spellings generated from the text). */
@@ -60,15 +59,7 @@ describe('face and speech checks in a booth session (fake camera shows a photo, 
   let enrolledA: number[];
 
   beforeAll(async () => {
-    // What the server does at enrollment: the descriptor of the customer's photo.
-    const engine = await FaceApiRuntime.create();
-    enrolledA = (await engine.analyze(enrollmentPhoto(FACES.a))).faces[0]!.descriptor;
-    writeCameraImage(FACES.a, join(dir, 'a.jpg'));
-    writeCameraImage(FACES.b, join(dir, 'b.jpg'));
-    const gap = silence(3);
-    writeWav(join(dir, 'confirm.wav'), Buffer.concat([gap, synthesize('我确认购买', { variant: 'm3', speed: 100 }), gap, synthesize('我确认购买', { variant: 'f5', speed: 100 }), gap]));
-    const refusal = (variant: string) => synthesize('我不同意这个条款', { variant, speed: 100 });
-    writeWav(join(dir, 'refuse.wav'), Buffer.concat([gap, refusal('m3'), gap, refusal('f5'), gap, refusal('m7'), gap]));
+    ({ enrolledA } = await writeCheckMedia(dir));
   }, 120_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,14 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceApiRuntime } from '../../src/engines/face/face-runtime.js';
 import { archiveKeys } from '../../src/server/archive/archiver.js';
 import { SessionManifest } from '../../src/protocol/envelope.js';
 import type { FlowInput } from '../../src/protocol/kiosk-flow.js';
 import type { Booth } from '../../src/booth/booth.js';
-import { enrollmentPhoto, FACES, writeCameraImage } from '../helpers/faces.js';
+import { writeCheckMedia } from '../helpers/check-media.js';
 import { act, DEMO_ID_NUMBER, kioskConfig, untilStep } from '../helpers/kiosk.js';
-import { KWS_MODEL_DIR, silence, synthesize, writeWav } from '../helpers/speech.js';
+import { KWS_MODEL_DIR } from '../helpers/speech.js';
 import { startStack, waitFor, type Stack } from '../helpers/stack.js';
 
 const DISCLOSURE_SEC = 2;
@@ -25,25 +24,25 @@ describe('kiosk flow decided by the face and speech engines', () => {
   let enrolledA: number[];
 
   beforeAll(async () => {
-    const engine = await FaceApiRuntime.create();
-    enrolledA = (await engine.analyze(enrollmentPhoto(FACES.a))).faces[0]!.descriptor;
-    await engine.close();
-    writeCameraImage(FACES.a, join(dir, 'a.jpg'));
-    const gap = silence(3);
-    writeWav(join(dir, 'confirm.wav'), Buffer.concat([gap, synthesize('我确认购买', { variant: 'm3', speed: 100 }), gap, synthesize('我确认购买', { variant: 'f5', speed: 100 }), gap]));
-    const refusal = (variant: string) => synthesize('我不同意这个条款', { variant, speed: 100 });
-    writeWav(join(dir, 'refuse.wav'), Buffer.concat([gap, refusal('m3'), gap, refusal('f5'), gap, refusal('m7'), gap]));
+    ({ enrolledA } = await writeCheckMedia(dir));
   }, 120_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** A booth whose customer is either on the server (enrolled in the booth's branch) or in the booth's config list. */
-  async function withBooth(mic: string, customerOn: 'server' | 'config', kiosk: { confirmationWindowSec: number; maxConfirmationAttempts: number }, run: (b: Booth, stack: Stack) => Promise<void>): Promise<void> {
+  interface Run {
+    camera: 'a.jpg' | 'b.jpg';
+    mic: 'confirm.wav' | 'refuse.wav';
+    customerOn: 'server' | 'config';
+    kiosk: { confirmationWindowSec?: number; maxConfirmationAttempts?: number; maxFaceAttempts?: number };
+  }
+
+  async function withBooth({ camera, mic, customerOn, kiosk }: Run, run: (b: Booth, stack: Stack) => Promise<void>): Promise<void> {
     const stack = await startStack({
       segmentSeconds: 2,
       ...(customerOn === 'server' ? { branchId: 'br-k' } : {}),
       booth: {
-        capture: { fake: { cameraImage: join(dir, 'a.jpg'), micAudio: join(dir, mic) } },
+        capture: { fake: { cameraImage: join(dir, camera), micAudio: join(dir, mic) } },
         checks: { kiosk: true, speech: { kwsModelDir: KWS_MODEL_DIR } },
         kiosk: kioskConfig(DISCLOSURE_SEC, {
           ...kiosk,
@@ -88,7 +87,7 @@ describe('kiosk flow decided by the face and speech engines', () => {
   }
 
   it('a customer enrolled on the server: the face and the spoken confirmation carry the flow to a synced recording', async () => {
-    await withBooth('confirm.wav', 'server', { confirmationWindowSec: 20, maxConfirmationAttempts: 2 }, async (b, stack) => {
+    await withBooth({ camera: 'a.jpg', mic: 'confirm.wav', customerOn: 'server', kiosk: { confirmationWindowSec: 20, maxConfirmationAttempts: 2 } }, async (b, stack) => {
       const sessionId = await startFlow(b, 'server');
       // The face engine decides: the flow moves on to the disclosure by itself.
       await untilStep(b, 'disclosure', 60_000);
@@ -118,7 +117,7 @@ describe('kiosk flow decided by the face and speech engines', () => {
   }, 240_000);
 
   it('a customer from the booth config who refuses does not pass: the disclosure is replayed, then the flow ends', async () => {
-    await withBooth('refuse.wav', 'config', { confirmationWindowSec: 10, maxConfirmationAttempts: 2 }, async (b, stack) => {
+    await withBooth({ camera: 'a.jpg', mic: 'refuse.wav', customerOn: 'config', kiosk: { confirmationWindowSec: 10, maxConfirmationAttempts: 2 } }, async (b, stack) => {
       const sessionId = await startFlow(b, 'local');
       await untilStep(b, 'disclosure', 60_000);
       await playDisclosure(b);
@@ -137,6 +136,25 @@ describe('kiosk flow decided by the face and speech engines', () => {
       }
       expect(tl.filter((e) => e.event.type === 'disclosureStarted')).toHaveLength(2);
       expect(tl.some((e) => e.event.type === 'signatureCaptured')).toBe(false);
+    });
+  }, 240_000);
+
+  it('someone else in front of the camera does not pass: the face is re-acquired, then the flow ends before the disclosure', async () => {
+    await withBooth({ camera: 'b.jpg', mic: 'confirm.wav', customerOn: 'config', kiosk: { maxFaceAttempts: 2 } }, async (b, stack) => {
+      const sessionId = await startFlow(b, 'local');
+      await waitFor(async () => (b.kiosk.view().flow?.face.attempts === 1 ? true : null), 60_000, 'the first face attempt');
+      expect(b.kiosk.view().flow?.step).toBe('faceCheck');
+      await untilStep(b, 'sync', 60_000);
+      const m = await archived(stack, sessionId);
+      expect(m.endReason).toBe('aborted');
+      const faces = m.timeline!.filter((e) => e.event.type === 'faceChecked').map((e) => (e.event as Checked<'faceChecked'>).result);
+      expect(faces).toHaveLength(2);
+      for (const r of faces) {
+        expect(r).toMatchObject({ source: 'engine', passed: false, threshold: 0.42 });
+        expect(r.score).toBeGreaterThan(0.42);
+        expect(r.note).toBe('not_matching');
+      }
+      expect(m.timeline!.some((e) => e.event.type === 'disclosureStarted')).toBe(false);
     });
   }, 240_000);
 });
