@@ -5,9 +5,9 @@ import { FaceDescriptor } from '../../protocol/customers.js';
 
 /**
  * The kiosk section of the booth config (`kiosk` in booth.json). Products and customers are the
- * booth's own lists until the catalogue (issue 5) serves them; staff PINs are stored hashed. How
- * the face and speech checks are decided is not configured here: staff decide them by hand (and
- * the timeline says so) until check engines are attached in code (`booth.kiosk.attachEngines`).
+ * booth's own lists, used when the catalogue (issue 5) has no playable product or does not know the
+ * customer; staff PINs are stored hashed. Whether issue 7's engines decide the face and speech
+ * checks is `checks.kiosk` (else staff decide them by hand, and the timeline says so).
  */
 
 export const DisclosureSource = z.union([

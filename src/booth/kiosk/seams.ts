@@ -1,13 +1,12 @@
 import type { CustomerQuery, CustomerSummary, FaceCheckResult, ProductOffer, SpeechCheckResult } from '../../protocol/kiosk-flow.js';
 
 /**
- * What the kiosk flow needs from parts built elsewhere. Each has a booth-local implementation in
- * this folder; the integrator replaces them (see docs/ARCHITECTURE.md, "Kiosk flow: seams"):
- * - `CustomerLookup` and `ProductSource`: the catalogue client of issue 5 (server lookup, cached
- *   for offline use; `CachedCustomerLookup` wraps any lookup with the booth's cache);
- * - `FaceCheckEngine` and `SpeechCheckEngine`: the check engines of issue 7, attached with
- *   `KioskFlowService.attachEngines`. Without an engine, staff decide the check by hand and the
- *   timeline says so (`source: 'staff'`).
+ * What the kiosk flow needs from parts built elsewhere (docs/ARCHITECTURE.md, "Kiosk flow: seams"):
+ * - `CustomerLookup` and `ProductSource`: the booth catalogue of issue 5 (catalogue-customers.ts,
+ *   catalogue-products.ts) over the booth config's lists (customers.ts, products.ts);
+ * - `FaceCheckEngine` and `SpeechCheckEngine`: issue 7's checks through checks-adapter.ts, attached
+ *   with `KioskFlowService.attachEngines` when `checks.kiosk` is on. Without an engine, staff
+ *   decide the check by hand and the timeline says so (`source: 'staff'`).
  */
 
 export interface CustomerLookup {
