@@ -1,9 +1,8 @@
 import { Command } from 'commander';
-import { resolve } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
 import { parseOrThrow } from '../../core/validate.js';
 import { CreateBranchRequest, CreateStaffRequest } from '../../protocol/staff-api.js';
-import { openArchiveStore } from '../../server/archive-store.js';
+import { withArchive } from './util.js';
 import { CLI_ACTOR } from '../../server/auth/admin-actor.js';
 import { BranchAdmin } from '../../server/auth/branch-admin.js';
 import { StaffAdmin } from '../../server/auth/staff-admin.js';
@@ -38,14 +37,11 @@ export function adminCommand(_setExit?: (code: number) => void, stdin: NodeJS.Re
     .action(async (o: { data: string; username: string; role: string[]; branch: string[] }) => {
       const branches = o.branch.length === 1 && o.branch[0] === '*' ? '*' : o.branch;
       const req = parseOrThrow(CreateStaffRequest, { username: o.username, roles: o.role, branches, password: await readPasswordFromStdin(stdin) }, 'staff account');
-      const archive = await openArchiveStore(resolve(o.data), { create: true });
-      try {
+      await withArchive(o.data, { create: true }, async (archive) => {
         const view = await new StaffAdmin(archive.db, openAuditLog(archive)).create(CLI_ACTOR, req);
         console.log(JSON.stringify(view));
         console.error(`created ${view.username} (${view.roles.join(', ')}; branches ${view.branches === '*' ? "'*' (head office)" : view.branches.join(', ')})`);
-      } finally {
-        await archive.close();
-      }
+      });
     });
 
   admin
@@ -56,12 +52,9 @@ export function adminCommand(_setExit?: (code: number) => void, stdin: NodeJS.Re
     .requiredOption('--name <name>', 'display name')
     .action(async (o: { data: string; id: string; name: string }) => {
       const req = parseOrThrow(CreateBranchRequest, { branchId: o.id, name: o.name }, 'branch');
-      const archive = await openArchiveStore(resolve(o.data), { create: true });
-      try {
+      await withArchive(o.data, { create: true }, async (archive) => {
         console.log(JSON.stringify(await new BranchAdmin(archive.db, openAuditLog(archive)).create(CLI_ACTOR, req)));
-      } finally {
-        await archive.close();
-      }
+      });
     });
 
   return admin;

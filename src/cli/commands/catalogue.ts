@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { resolveFfmpeg, type FfmpegInfo } from '../../platform/ffmpeg.js';
 import { createLogger } from '../../platform/log.js';
-import { openArchiveStore, type ArchiveStore } from '../../server/archive-store.js';
+import type { ArchiveStore } from '../../server/archive-store.js';
+import { withArchive } from './util.js';
 import type { AuditLog } from '../../server/audit/audit-log.js';
 import { CLI_ACTOR } from '../../server/auth/admin-actor.js';
 import { createCatalogueServices, type CatalogueServices } from '../../server/catalogue/catalogue-services.js';
@@ -26,14 +27,11 @@ function printResults(results: readonly ImportResult[]): void {
 
 /** Opens the data folder's catalogue services for one command. */
 async function withCatalogue<T>(data: string, run: (svc: CatalogueServices, ff: FfmpegInfo, archive: ArchiveStore, audit: AuditLog) => Promise<T>): Promise<T> {
-  const archive = await openArchiveStore(resolve(data), { create: true });
-  try {
+  return withArchive(data, { create: true }, async (archive) => {
     const ff = await resolveFfmpeg(null);
     const audit = openAuditLog(archive);
     return await run(await createCatalogueServices(archive, ff, audit, createLogger('catalogue', process.env.DUALREC_LOG_LEVEL ?? 'warn')), ff, archive, audit);
-  } finally {
-    await archive.close();
-  }
+  });
 }
 
 /** `dualrec catalogue …`: import and seed risk-disclosure content into the server's data folder. */

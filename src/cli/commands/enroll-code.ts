@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { resolve } from 'node:path';
 import { parseOrThrow } from '../../core/validate.js';
 import { BranchId } from '../../protocol/staff.js';
-import { openArchiveStore } from '../../server/archive-store.js';
+import { withArchive } from './util.js';
 import { CLI_ACTOR } from '../../server/auth/admin-actor.js';
 import { BranchAdmin } from '../../server/auth/branch-admin.js';
 import { createEnrollmentCode } from '../../server/ingest/auth.js';
@@ -15,8 +14,7 @@ export function enrollCodeCommand(): Command {
     .option('--branch <id>', 'branch the booth will belong to (create it with `dualrec admin create-branch`)')
     .option('--ttl-hours <hours>', 'hours until the code expires', (v) => Number(v), 24)
     .action(async (o: { data: string; branch?: string; ttlHours: number }) => {
-      const archive = await openArchiveStore(resolve(o.data), { create: true });
-      try {
+      await withArchive(o.data, { create: true }, async (archive) => {
         if (o.branch !== undefined) {
           const branchId = parseOrThrow(BranchId, o.branch, '--branch');
           const { code, expiresAt } = await new BranchAdmin(archive.db, openAuditLog(archive)).createEnrollmentCode(CLI_ACTOR, branchId, o.ttlHours);
@@ -27,8 +25,6 @@ export function enrollCodeCommand(): Command {
           console.log(code);
           console.error(`one-time code; expires ${expiresAt}. Without --branch the booth belongs to no branch: only head-office staff (branch scope '*') see its sessions.`);
         }
-      } finally {
-        await archive.close();
-      }
+      });
     });
 }

@@ -7,7 +7,7 @@ import { parseOrThrow } from '../../core/validate.js';
 import { resolveFfmpeg } from '../../platform/ffmpeg.js';
 import { createLogger } from '../../platform/log.js';
 import { SessionId } from '../../protocol/ids.js';
-import { openArchiveStore } from '../../server/archive-store.js';
+import { withArchive } from './util.js';
 import { CLI_ACTOR } from '../../server/auth/admin-actor.js';
 import { verifyCheckpoints } from '../../server/audit/audit-checkpoint.js';
 import { openEvidence } from '../../server/evidence/evidence-services.js';
@@ -24,15 +24,12 @@ export function evidenceCommand(setExit: (code: number) => void): Command {
     .option('--data <dir>', 'server data folder', './data')
     .option('--out <file>', 'also write it to this file')
     .action(async (o: { data: string; out?: string }) => {
-      const archive = await openArchiveStore(resolve(o.data), { create: false });
-      try {
+      await withArchive(o.data, { create: false }, async (archive) => {
         const pem = createPublicKey({ key: archive.keys.signingPublicKeyDer, format: 'der', type: 'spki' }).export({ format: 'pem', type: 'spki' }).toString();
         if (o.out) await writeFile(resolve(o.out), pem, { flag: 'wx' });
         process.stdout.write(pem);
         console.error(`archive signing key ${archive.keys.signingKeyId}`);
-      } finally {
-        await archive.close();
-      }
+      });
     });
 
   cmd
@@ -44,8 +41,7 @@ export function evidenceCommand(setExit: (code: number) => void): Command {
     .action(async (o: { data: string; from?: string; to?: string }) => {
       const fromSeq = o.from === undefined ? undefined : parseOrThrow(SeqOption, o.from, '--from');
       const toSeq = o.to === undefined ? undefined : parseOrThrow(SeqOption, o.to, '--to');
-      const archive = await openArchiveStore(resolve(o.data), { create: false });
-      try {
+      await withArchive(o.data, { create: false }, async (archive) => {
         const evidence = openEvidence(archive, await resolveFfmpeg(null), createLogger('audit', 'warn'));
         const r = await evidence.audit.verify({ fromSeq, toSeq });
         const signingKey = createPublicKey({ key: archive.keys.signingPublicKeyDer, format: 'der', type: 'spki' });
@@ -54,9 +50,7 @@ export function evidenceCommand(setExit: (code: number) => void): Command {
         console.log(r.ok ? `audit log VERIFIED: entries ${r.fromSeq ?? '-'}..${r.toSeq ?? '-'} (${r.checked}) chain unbroken` : `audit log FAILED at entry ${r.firstBroken!.seq}: ${r.firstBroken!.reason}`);
         console.log(cps.broken ? `audit checkpoints FAILED: ${cps.broken.reason}` : `audit checkpoints VERIFIED: ${cps.checked} signed by the archive key`);
         setExit(r.ok && !cps.broken ? 0 : 1);
-      } finally {
-        await archive.close();
-      }
+      });
     });
 
   cmd
@@ -66,14 +60,11 @@ export function evidenceCommand(setExit: (code: number) => void): Command {
     .option('--data <dir>', 'server data folder', './data')
     .action(async (session: string, o: { data: string }) => {
       const sessionId = parseOrThrow(SessionId, session, 'session id');
-      const archive = await openArchiveStore(resolve(o.data), { create: false });
-      try {
+      await withArchive(o.data, { create: false }, async (archive) => {
         const evidence = openEvidence(archive, await resolveFfmpeg(null), createLogger('evidence', 'warn'));
         const res = await evidence.deletion.deleteExpired(CLI_ACTOR, sessionId);
         console.log(`deleted ${res.files.length} stored files of session ${sessionId} at ${res.deletedAt}`);
-      } finally {
-        await archive.close();
-      }
+      });
     });
 
   return cmd;

@@ -6,7 +6,7 @@ import { SessionId } from '../../protocol/ids.js';
 import { DualrecError, ValidationError } from '../../core/errors.js';
 import { parseOrThrow } from '../../core/validate.js';
 import { resolveFfmpeg } from '../../platform/ffmpeg.js';
-import { openArchiveStore } from '../../server/archive-store.js';
+import { withArchive } from './util.js';
 import { verifyArchivedSession, type VerifyReport } from '../../server/archive/verify.js';
 import { verifyPackage, type PackageReport } from '../../server/evidence/package/verify-package.js';
 
@@ -58,14 +58,11 @@ export function verifyCommand(setExit: (code: number) => void): Command {
         return;
       }
       const sessionId = parseOrThrow(SessionId, target, 'session id');
-      const archive = await openArchiveStore(resolve(o.data), { create: false });
-      try {
+      await withArchive(o.data, { create: false }, async (archive) => {
         const report = await verifyArchivedSession(archive, await resolveFfmpeg(null), sessionId);
         if (o.json) console.log(JSON.stringify(report, null, 2));
         else printReport(report);
         setExit(report.ok ? 0 : 1);
-      } finally {
-        await archive.close();
-      }
+      });
     });
 }
