@@ -1,14 +1,11 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError } from '../../core/errors.js';
 import { parseOrThrow } from '../../core/validate.js';
 import { PUBLIC_ROUTE } from '../auth/route-config.js';
-
-/** out/renderer, built by `npm run build` (electron-vite): src/server/http and dist/server/http are both three levels below the root. */
-export const DEFAULT_PAGES_DIR = fileURLToPath(new URL('../../../out/renderer/', import.meta.url));
+import { defaultUiDir } from './ui-static.js';
 
 const AssetParams = z.strictObject({ file: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'asset name') });
 
@@ -17,7 +14,7 @@ const AssetParams = z.strictObject({ file: z.string().regex(/^[A-Za-z0-9_.-]{1,2
  * (`/console/remote/`, what invitation links open) and the bundled assets it loads (`/assets/…`).
  * Public: the pages hold no data; everything they show comes from authenticated API calls.
  */
-export async function registerConsolePages(app: FastifyInstance, pagesDir: string = DEFAULT_PAGES_DIR): Promise<void> {
+export async function registerConsolePages(app: FastifyInstance, pagesDir: string = defaultUiDir()): Promise<void> {
   // One @fastify/static per app (the /ui/ pages register it too); files name their root.
   if (!app.hasReplyDecorator('sendFile')) await app.register(fastifyStatic, { root: pagesDir, serve: false });
   const built = () => existsSync(`${pagesDir}/console/remote/index.html`);
