@@ -47,6 +47,8 @@ export interface SessionServiceEvents {
   face: [Buffer];
   /** 16 kHz mono PCM for speech checks. */
   pcm: [Buffer];
+  /** The recorder restarted within the active session (its taps have a hole). */
+  restarted: [];
   /** Camera preview JPEG for the kiosk. */
   preview: [Buffer];
   /** The session's recording has ended and its manifest is signed (any end reason). */
@@ -166,6 +168,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     });
     capture.on('restart', (r) => {
       active.restarts.set(r.run, r);
+      this.emit('restarted');
       this.emit('change');
     });
     capture.on('progress', (p) => {

@@ -57,6 +57,11 @@ describe('kiosk flow decided by the face and speech engines', () => {
         await stack.server.catalogue.customers.create({ actor: 'system', scope: null }, { branchId: 'br-k', name: '张晓明', idDocument: { type: 'cn_resident_id', number: DEMO_ID_NUMBER }, faces });
       }
       await run(stack.booth, stack);
+    } catch (err) {
+      // What the engines heard and decided, so a failure on a loaded CI machine can be read from its log.
+      const snap = (await stack.booth.handle({ type: 'getChecks' }).catch(() => null)) as { events: { type: string }[] } | null;
+      (err as Error).message += `\nchecks timeline:\n${(snap?.events ?? []).map((e) => JSON.stringify(e)).join('\n')}`;
+      throw err;
     } finally {
       await stack.close();
     }

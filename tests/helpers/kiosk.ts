@@ -46,7 +46,7 @@ export async function untilStep(booth: Booth, step: FlowStep, timeoutMs = 30_000
       return (v.flow?.step ?? 'attract') === step ? v : null;
     },
     timeoutMs,
-    `the kiosk flow to reach ${step} (it is at ${booth.kiosk.view().flow?.step ?? 'attract'})`,
+    () => `the kiosk flow to reach ${step} (it is at ${booth.kiosk.view().flow?.step ?? 'attract'})`,
   );
 }
 

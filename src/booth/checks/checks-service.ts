@@ -22,6 +22,8 @@ export interface CheckedSessions {
   view(): Promise<{ sessionId: string; startedAt: string; phase: string } | null>;
   on(event: 'face' | 'pcm', cb: (b: Buffer) => void): unknown;
   on(event: 'ended', cb: (sessionId: string) => void): unknown;
+  /** The recorder restarted within the session (its PCM has a hole). */
+  on(event: 'restarted', cb: () => void): unknown;
 }
 
 export interface ChecksServiceEvents {
@@ -61,6 +63,7 @@ export class ChecksService extends EventEmitter<ChecksServiceEvents> {
     // Tap handlers run inside the recorder's pipe events: a failing check must never reach them.
     sessions.on('face', (f: Buffer) => this.safely('face', (c) => c.onFace(f)));
     sessions.on('pcm', (p: Buffer) => this.safely('speech', (c) => c.onPcm(p)));
+    sessions.on('restarted', () => this.safely('speech', (c) => c.onRecorderRestart()));
     sessions.on('ended', (id: string) => {
       this.stopSession(id).catch((err: unknown) => this.log.error({ err, sessionId: id }, 'stopping the checks failed'));
     });

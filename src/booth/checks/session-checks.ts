@@ -23,6 +23,8 @@ export interface SessionChecksOptions {
 
 /** Largest hole in the PCM (a recorder restart) filled with silence so speech times stay on the session's clock. */
 const MAX_GAP_FILL_SEC = 30;
+/** A hole shorter than this after a restart is not filled (the PCM's own arrival jitter). */
+const MIN_GAP_FILL_SEC = 0.2;
 
 /** The keywords of a session: every spelling of every phrase (full and parts), and the refusals. */
 export function sessionKeywords(phrases: readonly ConfirmationPhrase[], refusals: readonly string[]): KeywordSpec[] {
@@ -36,7 +38,9 @@ export function sessionKeywords(phrases: readonly ConfirmationPhrase[], refusals
  * One session's checks: face frames to the FaceSampler, PCM to the speech stream, decisions from
  * the pure rules in src/core/checks, each recorded (stamped, stored, sent to the kiosk) through
  * `record`. Session seconds come from the wall clock for frames and from the sample count for
- * speech (anchored when the first PCM arrives, holes filled with silence).
+ * speech: anchored when the first PCM arrives, and re-aligned with silence only across a recorder
+ * restart (the one place PCM is lost). PCM that merely arrives late (a loaded PC, a slow encoder)
+ * is never padded: silence pushed into the middle of a phrase would cut it in two.
  */
 export class SessionChecks {
   private readonly sampler: FaceSampler;
@@ -44,6 +48,7 @@ export class SessionChecks {
   private readonly stream: SpeechStream | null;
   private readonly now: () => number;
   private speechAnchorSec: number | null = null;
+  private restarted = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -82,9 +87,17 @@ export class SessionChecks {
     const arrivedSec = this.sec();
     const chunkSec = pcm.length / 2 / SPEECH_RATE;
     if (this.speechAnchorSec === null) this.speechAnchorSec = Math.max(0, arrivedSec - chunkSec);
-    const behind = arrivedSec - chunkSec - (this.speechAnchorSec + this.stream.seconds);
-    if (behind > 1) this.hear(this.stream.push(Buffer.alloc(Math.round(Math.min(behind, MAX_GAP_FILL_SEC) * SPEECH_RATE) * 2)));
+    if (this.restarted) {
+      this.restarted = false;
+      const hole = arrivedSec - chunkSec - (this.speechAnchorSec + this.stream.seconds);
+      if (hole >= MIN_GAP_FILL_SEC) this.hear(this.stream.push(Buffer.alloc(Math.round(Math.min(hole, MAX_GAP_FILL_SEC) * SPEECH_RATE) * 2)));
+    }
     this.hear(this.stream.push(pcm));
+  }
+
+  /** The recorder restarted: the PCM that comes next follows a hole, filled with silence then. */
+  onRecorderRestart(): void {
+    this.restarted = true;
   }
 
   private hear(utterances: ReturnType<SpeechStream['push']>): void {
