@@ -16,3 +16,5 @@ export * from './checks.js';
 export * from './fleet.js';
 export * from './fleet-releases.js';
 export * from './kiosk-flow.js';
+export * from './review.js';
+export * from './review-api.js';

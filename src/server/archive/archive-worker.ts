@@ -3,13 +3,13 @@ import { IntegrityError } from '../../core/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { ServerDb } from '../db/schema.js';
 import type { Archiver } from './archiver.js';
-import type { JobQueue } from './job-queue.js';
+import type { JobHandler, JobKind, JobQueue } from './job-queue.js';
 
 /** Least time between two progress writes of a running job, ms. */
 const PROGRESS_EVERY_MS = 1000;
 
 /**
- * Runs queued archive jobs one at a time. A job whose evidence does not verify fails at once and
+ * Runs queued archive jobs one at a time, each by its kind's handler (finalize: the archiver). A job whose evidence does not verify fails at once and
  * marks the session failed with the reason; other failures (a missing ffmpeg, a full disk) retry
  * with backoff up to the configured attempts. A running job writes its progress (0..1) into
  * `jobs.progress` about once a second. `close()` kills a job in progress; it stays `running` and
@@ -25,10 +25,29 @@ export class ArchiveWorker {
   constructor(
     private readonly db: Kysely<ServerDb>,
     private readonly queue: JobQueue,
-    private readonly archiver: Archiver,
+    archiver: Archiver,
     private readonly pollMs: number,
     private readonly log: Logger,
-  ) {}
+    /** Handlers of the other job kinds (finalize is the archiver's). */
+    handlers: Partial<Record<Exclude<JobKind, 'finalize'>, JobHandler>> = {},
+  ) {
+    this.handlers = { ...handlers, finalize: this.finalizeHandler(archiver) };
+  }
+
+  private readonly handlers: Partial<Record<JobKind, JobHandler>>;
+
+  private finalizeHandler(archiver: Archiver): JobHandler {
+    return {
+      run: async (sessionId, ctx) => {
+        await archiver.finalize(sessionId, ctx);
+      },
+      gaveUp: async (sessionId, message) => {
+        // Never turn an archived session into a failed one (a rerun after a crash may fail late).
+        const archived = await this.db.selectFrom('archives').select('session_id').where('session_id', '=', sessionId).executeTakeFirst();
+        if (!archived) await this.db.updateTable('sessions').set({ status: 'failed', failure: message }).where('session_id', '=', sessionId).execute();
+      },
+    };
+  }
 
   async start(): Promise<void> {
     const n = await this.queue.recover();
@@ -60,8 +79,10 @@ export class ArchiveWorker {
       const job = await this.queue.claim();
       if (!job) return;
       const log = this.log.child({ jobId: job.jobId, sessionId: job.sessionId, attempt: job.attempts });
+      const handler = this.handlers[job.kind];
       try {
-        await this.archiver.finalize(job.sessionId, { signal: this.abort.signal, onProgress: this.progressWriter(job.jobId) });
+        if (!handler) throw new Error(`no handler for job kind ${job.kind} in this server`);
+        await handler.run(job.sessionId, { signal: this.abort.signal, onProgress: this.progressWriter(job.jobId) });
         await this.queue.complete(job.jobId);
       } catch (err) {
         if (this.closed) {
@@ -70,10 +91,8 @@ export class ArchiveWorker {
         }
         const message = (err as Error).message;
         const gaveUp = await this.queue.fail(job, message, err instanceof IntegrityError);
-        log.error({ err: message, gaveUp }, 'archive job failed');
-        // Never turn an archived session into a failed one (a rerun after a crash may fail late).
-        const archived = await this.db.selectFrom('archives').select('session_id').where('session_id', '=', job.sessionId).executeTakeFirst();
-        if (gaveUp && !archived) await this.db.updateTable('sessions').set({ status: 'failed', failure: message }).where('session_id', '=', job.sessionId).execute();
+        log.error({ err: message, gaveUp, kind: job.kind }, 'archive job failed');
+        if (gaveUp) await handler?.gaveUp?.(job.sessionId, message);
       }
     }
   }

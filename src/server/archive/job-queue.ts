@@ -5,7 +5,15 @@ import type { Logger } from '../../platform/log.js';
 import { dialectOf } from '../db/portable.js';
 import type { ServerDb } from '../db/schema.js';
 
-export type JobKind = 'finalize';
+/** finalize: verify, join and render a finished session (issue 5); machine_review: the machine's review of an archived session (issue 8). */
+export type JobKind = 'finalize' | 'machine_review';
+
+/** What a job kind does with a claimed job. Throwing IntegrityError fails it at once; any other error retries with backoff. */
+export interface JobHandler {
+  run(sessionId: string, ctx: { signal: AbortSignal; onProgress: (fraction: number) => void }): Promise<void>;
+  /** Called once when the job has failed for good (after its last attempt), with the last error. */
+  gaveUp?(sessionId: string, message: string): Promise<void>;
+}
 
 export interface Job {
   jobId: number;
