@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { describeIssues, ValidationError } from '../core/errors.js';
 import { SfuConfig } from './sfu/sfu-config.js';
 import { FinalizeConfig } from './archive/finalize-config.js';
+import { ReviewConfig } from './review/workflow/review-config.js';
 
 const isPostgresUrl = (v: string) => {
   try {
@@ -71,6 +72,8 @@ export const ServerConfig = z.strictObject({
   uiDir: z.string().min(1).optional(),
   /** Derived files of archived sessions: time zone, size, encoder, thumbnails, font. */
   finalize: FinalizeConfig.prefault({}),
+  /** The review workflow (issue 8): reviewer presence, due times, sweep, media links, webhook delivery. */
+  review: ReviewConfig.prefault({}),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;

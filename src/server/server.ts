@@ -24,6 +24,8 @@ const RETENTION_SWEEP_MS = 60_000;
 /** How often the audit log's head is signed with the archive key (a no-op when nothing was appended). */
 const AUDIT_CHECKPOINT_MS = 3_600_000;
 import { SfuService } from './sfu/sfu-service.js';
+import { ReviewWorkflow } from './review/workflow/review-workflow.js';
+import type { ReviewPorts } from './review/workflow/review-reader.js';
 
 /**
  * The audit log of a data folder: the one place the server and the `dualrec` admin commands get it.
@@ -48,6 +50,7 @@ export class Server {
     readonly catalogue: CatalogueServices,
     readonly evidence: EvidenceServices,
     readonly fleet: FleetServices,
+    readonly review: ReviewWorkflow,
     private readonly background: ReadonlyArray<PeriodicTask<unknown>>,
     readonly sfu: SfuService,
     private readonly worker: ArchiveWorker,
@@ -55,8 +58,12 @@ export class Server {
     private readonly log: Logger,
   ) {}
 
-  /** `watermark` names branch and booth on derived videos (default: boothBranchWatermark). */
-  static async create(config: ServerConfig, opts: { log?: Logger; watermark?: WatermarkResolver } = {}): Promise<Server> {
+  /**
+   * `watermark` names branch and booth on derived videos (default: boothBranchWatermark).
+   * `review` plugs the machine review's reports and screenshots into the review workflow (none: the
+   * session page shows no report and no screenshots).
+   */
+  static async create(config: ServerConfig, opts: { log?: Logger; watermark?: WatermarkResolver; review?: Partial<ReviewPorts> } = {}): Promise<Server> {
     const log = opts.log ?? createLogger('server');
     const ffmpeg = await resolveFfmpeg(config.ffmpegPath);
     const archive = await openArchiveStore(config.dataDir, { create: true, database: config.database, log: log.child({ part: 'db' }) });
@@ -73,6 +80,7 @@ export class Server {
       const evidence = openEvidence(archive, ffmpeg, log, audit);
       const sfu = await SfuService.create(archive.db, audit, config.sfu, log.child({ part: 'sfu' }), { dataDir: config.dataDir, ffmpeg: ffmpeg.ffmpeg });
       const fleet = createFleetServices(archive, audit, config, log);
+      const review = await ReviewWorkflow.create({ db: archive.db, store: archive.store, keys: archive.keys, audit, config: config.review, ports: { reports: opts.review?.reports ?? null, screenshots: opts.review?.screenshots ?? null }, log: log.child({ part: 'review' }) });
       const app = await buildApp({
         sfu,
         db: archive.db,
@@ -82,6 +90,7 @@ export class Server {
         catalogue,
         evidence,
         fleet,
+        review,
         uiDir: config.uiDir,
         maxSegmentBytes: config.maxSegmentBytes,
         loginMaxPerIpPerMinute: config.loginMaxPerIpPerMinute,
@@ -89,9 +98,10 @@ export class Server {
         log,
       });
       await worker.start();
+      review.start();
       const background = [evidence.startSweep(RETENTION_SWEEP_MS), evidence.startCheckpoints(AUDIT_CHECKPOINT_MS)];
       log.info({ dataDir: config.dataDir, database: config.database.kind, archiveKeyId: archive.keys.keyId, archiveSigningKeyId: archive.keys.signingKeyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
-      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, evidence, fleet, background, sfu, worker, app, log);
+      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, evidence, fleet, review, background, sfu, worker, app, log);
     } catch (err) {
       await archive.close();
       throw err;
@@ -123,6 +133,7 @@ export class Server {
     this.closed = true;
     await this.app.close();
     for (const task of this.background) await task.close();
+    await this.review.close();
     await this.sfu.close();
     await this.worker.close();
     await this.archive.close();

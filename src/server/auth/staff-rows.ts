@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IntegrityError } from '../../core/errors.js';
+import { parseStoredJson } from '../../core/validate.js';
 import { BranchScope, StaffRole, type StaffPrincipal } from '../../protocol/staff.js';
 import type { StaffView } from '../../protocol/staff-api.js';
 import type { ServerDb } from '../db/schema.js';
@@ -8,17 +8,7 @@ export type StaffRow = ServerDb['staff'];
 
 const Roles = z.array(StaffRole).min(1);
 
-function parseJson<S extends z.ZodType>(schema: S, text: string, what: string): z.infer<S> {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new IntegrityError('staff.bad_row', `stored ${what} is not JSON`);
-  }
-  const r = schema.safeParse(v);
-  if (!r.success) throw new IntegrityError('staff.bad_row', `stored ${what} is invalid`);
-  return r.data;
-}
+const parseJson = <S extends z.ZodType>(schema: S, text: string, what: string): z.infer<S> => parseStoredJson(schema, text, what, 'staff.bad_row');
 
 /** The principal a staff row stands for (its stored JSON validated on the way out). */
 export function principalOf(row: Pick<StaffRow, 'staff_id' | 'username' | 'roles_json' | 'branches_json'>): StaffPrincipal {

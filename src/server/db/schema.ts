@@ -299,4 +299,83 @@ export interface ServerDb {
     released_at: string | null;
     release_reason: string | null;
   };
+  /** One per archived session (migration 0010; src/server/review/workflow/). */
+  review_items: {
+    session_id: string;
+    /** The booth's branch when the item was made (frozen, like evidence_retention.branch_id). */
+    branch_id: string | null;
+    status: string;
+    machine_verdict: string | null;
+    /** JSON array of FindingCode. */
+    finding_codes_json: string;
+    assignee_id: string | null;
+    assigned_at: string | null;
+    due_at: string | null;
+    /** When `review.overdue` was emitted (once per item). */
+    overdue_notified_at: string | null;
+    outcome: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  review_decisions: {
+    /** PostgreSQL returns BIGINT as a string: read it through Number(). */
+    decision_id: Generated<number>;
+    session_id: string;
+    branch_id: string | null;
+    staff_id: string;
+    role: string;
+    decision: string;
+    /** JSON array of RejectReason. */
+    reasons_json: string;
+    comment: string;
+    machine_verdict: string;
+    /** When the item was assigned to the decider (null for a supervisor's decision). */
+    assigned_at: string | null;
+    decided_at: string;
+  };
+  supervisor_checks: {
+    decision_id: number;
+    staff_id: string;
+    outcome: string;
+    comment: string;
+    checked_at: string;
+  };
+  reviewer_presence: {
+    staff_id: string;
+    last_seen_at: string;
+    last_assigned_at: string | null;
+  };
+  webhooks: {
+    webhook_id: string;
+    url: string;
+    events_json: string;
+    branches_json: string | null;
+    /** The signing secret wrapped with the archive public key (KeyWrap JSON, RSA-OAEP-256). */
+    secret_wrap_json: string;
+    created_at: string;
+    created_by: string;
+    deleted_at: string | null;
+  };
+  /** The webhook outbox: written in the transaction of the event, sent by WebhookDelivery. */
+  webhook_deliveries: {
+    delivery_id: string;
+    webhook_id: string;
+    event: string;
+    session_id: string;
+    payload_json: string;
+    state: string;
+    attempts: number;
+    next_attempt_at: string;
+    last_attempt_at: string | null;
+    last_status: number | null;
+    last_error: string | null;
+    created_at: string;
+    delivered_at: string | null;
+  };
+  /** HMAC keys of media links (like auth_signing_keys, a separate set). */
+  media_link_keys: {
+    kid: string;
+    secret: string;
+    created_at: string;
+  };
 }

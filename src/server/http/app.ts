@@ -26,6 +26,9 @@ import type { EvidenceServices } from '../evidence/evidence-services.js';
 import { registerEvidenceRoutes } from './evidence-routes.js';
 import { registerSfuRoutes } from './sfu-routes.js';
 import type { SfuService } from '../sfu/sfu-service.js';
+import type { ReviewWorkflow } from '../review/workflow/review-workflow.js';
+import { registerReviewRoutes } from './review-routes.js';
+import { registerSupervisionRoutes } from './supervision-routes.js';
 import { API_PREFIX, type HealthResponse } from '../../protocol/server-api.js';
 
 const JSON_BODY_LIMIT = 4 * 1024 * 1024;
@@ -39,6 +42,8 @@ export interface AppDeps {
   evidence: EvidenceServices;
   sfu: SfuService;
   fleet: FleetServices;
+  /** The review workflow (issue 8): review, supervision, media and webhook routes. */
+  review: ReviewWorkflow;
   /** The built web UI served at /ui/ (default: out/renderer next to the server code). */
   uiDir?: string;
   maxSegmentBytes: number;
@@ -74,6 +79,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerSfuRoutes(app, { sfu: deps.sfu, guard: deps.auth.guard });
   registerFleetBoothRoutes(app, deps.fleet);
   await registerFleetRoutes(app, { ...deps.fleet, guard: deps.auth.guard });
+  registerReviewRoutes(app, { guard: deps.auth.guard, review: deps.review, kickJobs: deps.onFinished });
+  registerSupervisionRoutes(app, { guard: deps.auth.guard, review: deps.review });
   await registerUiStatic(app, deps.uiDir ?? defaultUiDir(), deps.log);
   await app.ready();
   return app;
