@@ -105,14 +105,14 @@ export async function boothIn(db: Kysely<ServerDb>, branchId: string | null): Pr
 export async function insertArchivedSession(
   db: Kysely<ServerDb>,
   store: BlobStore,
-  o: { boothId: string; productId?: string; archivedAt?: string; status?: string; segments?: number },
+  o: { boothId: string; productId?: string; archivedAt?: string; startedAt?: string; status?: string; segments?: number; record?: unknown },
 ): Promise<string> {
   const sessionId = randomUUID();
   const archivedAt = o.archivedAt ?? new Date().toISOString();
   const status = o.status ?? 'archived';
   await db
     .insertInto('sessions')
-    .values({ session_id: sessionId, booth_id: o.boothId, product_id: o.productId ?? 'fund-1', status, started_at: archivedAt, ended_at: archivedAt, key_wrap_json: '{}', manifest_json: null, signature: null, failure: null, created_at: archivedAt })
+    .values({ session_id: sessionId, booth_id: o.boothId, product_id: o.productId ?? 'fund-1', status, started_at: o.startedAt ?? archivedAt, ended_at: archivedAt, key_wrap_json: '{}', manifest_json: null, signature: null, failure: null, created_at: archivedAt })
     .execute();
   for (let seq = 0; seq < (o.segments ?? 2); seq++) {
     const bytes = randomBytes(64);
@@ -125,7 +125,7 @@ export async function insertArchivedSession(
   if (status === 'archived') {
     const mp4 = randomBytes(256);
     await store.put(`archive/${sessionId}/recording.mp4`, mp4);
-    await store.put(`archive/${sessionId}/record.json`, Buffer.from(JSON.stringify({ sessionId })));
+    await store.put(`archive/${sessionId}/record.json`, Buffer.from(JSON.stringify(o.record ?? { sessionId })));
     await db
       .insertInto('archives')
       .values({ session_id: sessionId, mp4_key: `archive/${sessionId}/recording.mp4`, mp4_sha256: sha256Hex(mp4), mp4_bytes: mp4.length, record_key: `archive/${sessionId}/record.json`, duration_sec: 4, archived_at: archivedAt })

@@ -122,7 +122,7 @@ export class Assigner {
     });
   }
 
-  /** Takes back the open items of reviewers who are not online any more (queued again, then assigned to others). Returns how many. */
+  /** Takes back the open items of reviewers who are not online any more (queued again; the sweep's next step assigns them to others). Returns how many. */
   async reassignOffline(): Promise<number> {
     const { db } = this.deps;
     const online = new Set((await this.online()).map((r) => r.staffId));
@@ -142,7 +142,6 @@ export class Assigner {
       });
       if (taken) n++;
     }
-    if (n > 0) await this.assignQueued();
     return n;
   }
 }

@@ -53,6 +53,8 @@ export class ReviewWorkflow {
   readonly webhooks: Webhooks;
   readonly delivery: WebhookDelivery;
   private sweepTask: PeriodicTask<SweepResult> | null = null;
+  /** Assignments started because items were queued, one after another. */
+  private kicks: Promise<unknown> = Promise.resolve();
 
   private constructor(o: ReviewWorkflowOptions, mediaKeys: SigningKeys) {
     const log = o.log;
@@ -61,7 +63,10 @@ export class ReviewWorkflow {
     const deps: WorkflowDeps = { db: o.db, audit: o.audit, webhooks: this.webhooks, config: o.config, log, now: o.now ?? (() => new Date()), onOutbox: () => this.delivery.kick() };
     this.assigner = new Assigner(deps);
     this.items = new ReviewItems(deps, () => {
-      this.assigner.assignQueued().then(undefined, (err: unknown) => log.error({ err }, 'assigning queued review items failed; the sweep tries again'));
+      this.kicks = this.kicks.then(
+        () => this.assigner.assignQueued(),
+        () => undefined,
+      ).catch((err: unknown) => log.error({ err }, 'assigning queued review items failed; the sweep tries again'));
     });
     this.decisions = new Decisions(deps);
     this.supervision = new Supervision(deps, this.assigner);
@@ -94,6 +99,11 @@ export class ReviewWorkflow {
     return r;
   }
 
+  /** Waits for the assignments started by queued items (tests; close() waits too). */
+  async settled(): Promise<void> {
+    await this.kicks;
+  }
+
   start(): void {
     this.sweepTask ??= new PeriodicTask(() => this.sweep(), this.sweepEvery, (err) => this.log.error({ err }, 'review sweep failed'));
     this.sweepTask.start();
@@ -102,6 +112,7 @@ export class ReviewWorkflow {
 
   async close(): Promise<void> {
     await this.sweepTask?.close();
+    await this.settled();
     await this.delivery.close();
   }
 }
