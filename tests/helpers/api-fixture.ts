@@ -20,9 +20,9 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-export async function openApiFixture(config: ServerConfigInput = {}): Promise<ApiFixture> {
+export async function openApiFixture(config: ServerConfigInput = {}, opts: Omit<Parameters<typeof Server.create>[1] & object, 'log'> = {}): Promise<ApiFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dualrec-api-'));
-  const server = await Server.create(parseServerConfig({ ...config, dataDir: dir, port: 0 }), { log: createLogger('server', process.env.DUALREC_LOG_LEVEL ?? 'silent') });
+  const server = await Server.create(parseServerConfig({ ...config, dataDir: dir, port: 0 }), { ...opts, log: createLogger('server', process.env.DUALREC_LOG_LEVEL ?? 'silent') });
   const close = async () => {
     await server.close();
     await rm(dir, { recursive: true, force: true });
