@@ -32,6 +32,8 @@ import { registerSupervisionRoutes } from './supervision-routes.js';
 import { API_PREFIX, type HealthResponse } from '../../protocol/server-api.js';
 
 const JSON_BODY_LIMIT = 4 * 1024 * 1024;
+/** Longest path parameter: a media link token (GET /media/:token) is a JWT of ~400 characters. */
+const MAX_PARAM_LENGTH = 2048;
 
 export interface AppDeps {
   db: Kysely<ServerDb>;
@@ -57,7 +59,7 @@ export interface AppDeps {
  * enforces it before body parsing and the handler, and a route without one fails start-up.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = createHttpApp(deps.log, { bodyLimit: JSON_BODY_LIMIT });
+  const app = createHttpApp(deps.log, { bodyLimit: JSON_BODY_LIMIT, maxParamLength: MAX_PARAM_LENGTH });
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: deps.maxSegmentBytes }, (_req, body, done) => done(null, body));
   app.addHook('onRequest', async (req) => {
     // Ids travel in path segments; an encoded slash or dot-dot never names anything we store.
