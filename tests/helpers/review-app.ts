@@ -20,6 +20,7 @@ export interface ReviewApp {
   /** An archived session of `branchId` with timeline, gap, fault, screenshots and a final video; returns its id and video bytes. */
   session(branchId: string, verdict?: MachineReport['verdict'] | null): Promise<{ sessionId: string; video: Buffer }>;
   login(roles: Parameters<typeof staffLogin>[1]['roles'], branches: Parameters<typeof staffLogin>[1]['branches']): Promise<{ headers: Headers; staffId: string; username: string }>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked field by field in the tests (like inject's res.json())
   call(method: InjectOptions['method'], url: string, headers: Headers, payload?: unknown): Promise<{ status: number; body: any; headers: Record<string, unknown>; raw: Buffer }>;
   auditOf(action: string): Promise<Array<{ actor: string; target: string; branchId: string | null; details: Record<string, unknown> }>>;
   close(): Promise<void>;

@@ -127,10 +127,12 @@ describe('route table', () => {
     // The only public routes: health, login, enrollment (the one-time code is the credential), the
     // SFU signalling socket (the one-time ticket an authenticated route issued is the credential),
     // the static remote-assistance console page with its assets, and the built web pages under /ui/
-    // (static files without data; their API calls carry the token).
+    // (static files without data; their API calls carry the token), and review media links (the
+    // signed, short-lived token an authenticated route issued is the credential).
+    const mediaPublic = ['GET /api/v1/media/:token', 'HEAD /api/v1/media/:token'];
     const sfuPublic = ['GET /api/v1/sfu/ws', 'HEAD /api/v1/sfu/ws', 'GET /console/remote/', 'HEAD /console/remote/', 'GET /assets/:file', 'HEAD /assets/:file'];
     expect(routes().filter((r) => r.auth.kind === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual(
-      ['GET /api/v1/health', 'GET /healthz', 'HEAD /api/v1/health', 'HEAD /healthz', 'POST /api/v1/auth/login', 'POST /api/v1/booths/enroll', 'GET /ui/*', 'HEAD /ui/*', ...sfuPublic].sort(),
+      ['GET /api/v1/health', 'GET /healthz', 'HEAD /api/v1/health', 'HEAD /healthz', 'POST /api/v1/auth/login', 'POST /api/v1/booths/enroll', 'GET /ui/*', 'HEAD /ui/*', ...sfuPublic, ...mediaPublic].sort(),
     );
   });
 });
