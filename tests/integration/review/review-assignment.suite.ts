@@ -1,6 +1,9 @@
 // The review workflow's assignment contract, run against SQLite and a real PostgreSQL
 // (review-backends.test.ts): least loaded in scope, ties to the longest idle, nobody online,
 // reassignment when a reviewer goes offline, machine verdicts, overdue, and two instances racing.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerDb } from '../../../src/server/db/schema.js';
@@ -186,6 +189,31 @@ export function reviewAssignmentSuite(backend: () => ReviewBackend): void {
       expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'review.not_decidable' });
       expect((await f.db.selectFrom('review_decisions').selectAll().where('session_id', '=', items[0]!).execute()).length).toBe(1);
       expect(await f.audit.verify()).toMatchObject({ ok: true });
+    });
+
+    it('two instances send the webhook outbox at once: each delivery is sent once', async () => {
+      const { f, open, multi } = await fixture();
+      const w2 = multi ? await f.instance(await open()) : await f.instance(f.db);
+      const got: string[] = [];
+      const receiver = createServer((req, res) => {
+        got.push(String(req.headers['x-dualrec-delivery']));
+        req.resume();
+        req.on('end', () => res.writeHead(200).end());
+      });
+      receiver.listen(0, '127.0.0.1');
+      await once(receiver, 'listening');
+      cleanup.push(async () => {
+        receiver.closeAllConnections();
+        receiver.close();
+      });
+      await f.workflow.webhooks.create(CLI_ACTOR, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, events: ['review.machine_failed'] });
+      for (let i = 0; i < 12; i++) await f.reviewed('br-a', 'fail');
+      const sent = await Promise.all([f.workflow.delivery.runOnce(), w2.delivery.runOnce(), f.workflow.delivery.runOnce(), w2.delivery.runOnce()]);
+      expect(sent.reduce((a, b) => a + b, 0)).toBe(12);
+      expect(new Set(got).size).toBe(12);
+      expect(got).toHaveLength(12);
+      const states = await f.db.selectFrom('webhook_deliveries').select(['state', 'attempts']).execute();
+      expect(states.every((d) => d.state === 'delivered' && Number(d.attempts) === 1)).toBe(true);
     });
   });
 }
