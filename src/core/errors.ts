@@ -57,12 +57,6 @@ export class TooManyRequestsError extends DualrecError {
   override readonly status = 429;
 }
 
-/** A byte range the resource does not have (416); `details.size` is the resource's length. */
-export class RangeNotSatisfiableError extends DualrecError {
-  override readonly name = 'RangeNotSatisfiableError';
-  override readonly status = 416;
-}
-
 /** Stored or received data fails an integrity check: hash, chain link, signature, tag (422). */
 export class IntegrityError extends DualrecError {
   override readonly name = 'IntegrityError';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { RangeNotSatisfiableError } from '../../core/errors.js';
 import { parseOrThrow } from '../../core/validate.js';
+import { sendImmutableBlob } from '../../platform/blob-reply.js';
 import { ReviewDecisionRequest, type ReviewItemView, type ReviewSessionDetail } from '../../protocol/review.js';
 import { MediaLinkRequest, ReviewListQuery, ReviewSessionParams, ScreenshotParams, type MediaLink, type MonitorList, type ReviewerHeartbeat, type ReviewList } from '../../protocol/review-api.js';
 import { API_PREFIX } from '../../protocol/server-api.js';
@@ -55,19 +55,8 @@ export function registerReviewRoutes(app: FastifyInstance, deps: { guard: StaffG
   // Public: the token is the credential (signed, one staff member, one session, one file, ~1 h).
   app.get(`${API_PREFIX}/media/:token`, PUBLIC_ROUTE, async (req, reply) => {
     const { token } = parseOrThrow(MediaParams, req.params, 'media link');
-    const range = req.headers.range;
-    let opened;
-    try {
-      opened = await review.media.open(token, typeof range === 'string' ? range : undefined);
-    } catch (err) {
-      if (err instanceof RangeNotSatisfiableError) void reply.header('content-range', `bytes */${(err.details as { size: number }).size}`);
-      throw err;
-    }
-    const { file, size, range: r, body } = opened;
-    void reply.header('content-type', file.mediaType).header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
-    if (file.sha256) void reply.header('x-dualrec-sha256', file.sha256);
-    if (r) return reply.status(206).header('content-range', `bytes ${r.start}-${r.end}/${size}`).header('content-length', r.end - r.start + 1).send(body);
-    return reply.header('content-length', size).send(body);
+    const media = await review.media.open(token);
+    return sendImmutableBlob(req, reply, media.blob, media.read);
   });
 
   app.post(`${API_PREFIX}/review/heartbeat`, REVIEWER, async (req): Promise<ReviewerHeartbeat> => review.assigner.heartbeat(guard.principal(req)));

@@ -42,7 +42,7 @@ describe('media links', () => {
     expect(Buffer.from(await tail.arrayBuffer()).equals(video.subarray(video.length - 10))).toBe(true);
     const beyond = await get(url, { range: `bytes=${video.length}-` });
     expect([beyond.status, beyond.headers.get('content-range')]).toEqual([416, `bytes */${video.length}`]);
-    expect(((await beyond.json()) as { error: { code: string } }).error.code).toBe('media.bad_range');
+    expect(((await beyond.json()) as { error: { code: string } }).error.code).toBe('content.bad_range');
     expect((await app.auditOf('review.media_link')).map((e) => [e.actor, e.target, e.details.file])).toEqual([[`staff:${rev.staffId}`, `session:${sessionId}`, 'final-video.mp4']]);
     // Opened twice from the start (whole, and no Range again below); the later Range requests are the player seeking.
     expect((await app.auditOf('review.media')).map((e) => e.details.range)).toEqual([null]);

@@ -1,9 +1,7 @@
-// Pure parts of the review workflow: the session page's timeline, Range parsing for media links,
-// the supervision sample's points and the webhook signature.
+// Pure parts of the review workflow: the session page's timeline, the supervision sample's points
+// and the webhook signature.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { RangeNotSatisfiableError } from '../../../src/core/errors.js';
-import { parseRange } from '../../../src/server/review/workflow/media-links.js';
 import { samplePoint } from '../../../src/server/review/workflow/supervision.js';
 import { buildTimeline, parseRecordForTimeline } from '../../../src/server/review/workflow/timeline.js';
 import { webhookSignature } from '../../../src/server/review/workflow/webhook-delivery.js';
@@ -49,18 +47,6 @@ describe('timeline', () => {
   it('a record.json without a readable manifest is an IntegrityError naming the session', () => {
     expect(() => parseRecordForTimeline(Buffer.from('{'), 's1')).toThrow(/record.json of session s1 is not valid JSON/);
     expect(() => parseRecordForTimeline(Buffer.from('{"manifest":{}}'), 's1')).toThrow(/has no readable manifest/);
-  });
-});
-
-describe('Range', () => {
-  it('parses one range, open-ended and suffix ranges; refuses what does not fit', () => {
-    expect(parseRange(undefined, 100)).toBeNull();
-    expect(parseRange('bytes=0-9', 100)).toEqual({ start: 0, end: 9 });
-    expect(parseRange('bytes=90-', 100)).toEqual({ start: 90, end: 99 });
-    expect(parseRange('bytes=90-500', 100)).toEqual({ start: 90, end: 99 });
-    expect(parseRange('bytes=-10', 100)).toEqual({ start: 90, end: 99 });
-    expect(parseRange('bytes=0-1,5-6', 100)).toBeNull(); // several ranges: the whole file
-    for (const bad of ['bytes=100-', 'bytes=5-4', 'items=0-1', 'bytes=-']) expect(() => parseRange(bad, 100)).toThrow(RangeNotSatisfiableError);
   });
 });
 

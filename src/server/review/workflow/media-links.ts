@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import { ConflictError, DualrecError, NotFoundError, RangeNotSatisfiableError, UnauthorizedError } from '../../../core/errors.js';
+import type { ByteRange } from '../../../core/byte-range.js';
+import { ConflictError, DualrecError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
 import type { MediaLink } from '../../../protocol/review-api.js';
 import type { StaffPrincipal } from '../../../protocol/staff.js';
 import { API_PREFIX } from '../../../protocol/server-api.js';
@@ -20,58 +21,10 @@ const ISSUER = 'dualrec';
 const AUDIENCE = 'dualrec-media';
 const Claims = z.object({ sub: z.uuid(), ses: z.uuid(), file: z.string().min(1).max(64), exp: z.number().int() });
 
-export interface MediaRange {
-  start: number;
-  /** Inclusive. */
-  end: number;
-}
-
-/** Parses one `Range: bytes=a-b` (or `bytes=a-`, `bytes=-n`) against `size`; null for none, RangeNotSatisfiableError when it does not fit. Several ranges are answered whole (null). */
-export function parseRange(header: string | undefined, size: number): MediaRange | null {
-  if (!header) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) {
-    if (header.includes(',')) return null;
-    throw new RangeNotSatisfiableError('media.bad_range', `unsupported Range header ${JSON.stringify(header.slice(0, 100))}`, { size });
-  }
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    const n = Number(m[2]);
-    start = Math.max(0, size - n);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start >= size || start > end) throw new RangeNotSatisfiableError('media.bad_range', `range ${header} is outside the file's ${size} bytes`, { size });
-  return { start, end };
-}
-
-/** Skips `start` bytes of a stream and ends after `end` (inclusive): ranges of a store without random access. */
-function slice(src: Readable, start: number, end: number): Readable {
-  let pos = 0;
-  const cut = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      const from = Math.max(0, start - pos);
-      const to = Math.min(chunk.length, end + 1 - pos);
-      pos += chunk.length;
-      if (to > from) this.push(chunk.subarray(from, to));
-      if (pos > end) {
-        this.push(null);
-        src.destroy();
-      }
-      done();
-    },
-  });
-  return src.pipe(cut);
-}
-
+/** An opened media link: the blob to answer and how to read it (whole or one range). */
 export interface OpenedMedia {
-  file: EvidenceFile;
-  size: number;
-  range: MediaRange | null;
-  body: Readable;
+  blob: { sha256: string; bytes: number; mime: string };
+  read(range: ByteRange | null): Promise<{ stream: Readable; range: ByteRange | null }>;
 }
 
 /**
@@ -79,7 +32,8 @@ export interface OpenedMedia {
  * reviewer or supervisor in scope) answers `/api/v1/media/<token>`, a JWT (HS256, key in
  * `media_link_keys`, shared by every instance) naming the staff member, the session and one file,
  * valid `mediaLinkTtlSec`. GET /media/:token checks the token, then that the staff member is still
- * enabled and still has the session in scope, and serves the file with Range support. Issuing a
+ * enabled and still has the session in scope, and serves the file as an immutable blob
+ * (platform/blob-reply.ts: ETag, one Range from a local file, 416 past the end). Issuing a
  * link is audited (`review.media_link`), and so is each opening of it (`review.media`: a request
  * without Range or from byte 0; the player's later Range requests of the same link are not).
  */
@@ -110,7 +64,7 @@ export class MediaLinks {
     return { url: `${API_PREFIX}/media/${token}`, expiresAt };
   }
 
-  async open(token: string, rangeHeader: string | undefined): Promise<OpenedMedia> {
+  async open(token: string): Promise<OpenedMedia> {
     const claims = await this.verify(token);
     const staff = await this.deps.db.selectFrom('staff').selectAll().where('staff_id', '=', claims.sub).executeTakeFirst();
     if (!staff || staff.disabled !== 0) throw new UnauthorizedError('media.revoked', 'the media link belongs to an account that is disabled or gone');
@@ -120,12 +74,19 @@ export class MediaLinks {
     assertScope(staffActor(p), item.branch_id, `session ${claims.ses}`);
     const file = await this.fileOf(claims.ses, claims.file);
     const size = await this.store.size(file.key);
-    const range = parseRange(rangeHeader, size);
-    const body = await this.body(file.key, range);
-    if (!range || range.start === 0) {
-      await this.deps.audit.append({ actor: staffAuditActor(p.staffId), action: 'review.media', target: `session:${claims.ses}`, branchId: item.branch_id, details: { file: file.name, sha256: file.sha256, bytes: size, range: range ? `${range.start}-${range.end}` : null } });
-    }
-    return { file, size, range, body };
+    return {
+      blob: { sha256: file.sha256, bytes: size, mime: file.mediaType },
+      read: async (range) => {
+        // A local file serves the range; a remote store's stream is served whole (200), as content-service does.
+        const path = this.store.localPath(file.key);
+        const served = path ? range : null;
+        const stream = path ? createReadStream(path, served ? { start: served.start, end: served.end } : {}) : await this.store.stream(file.key);
+        if (!served || served.start === 0) {
+          await this.deps.audit.append({ actor: staffAuditActor(p.staffId), action: 'review.media', target: `session:${claims.ses}`, branchId: item.branch_id, details: { file: file.name, sha256: file.sha256, bytes: size, range: served ? `${served.start}-${served.end}` : null } });
+        }
+        return { stream, range: served };
+      },
+    };
   }
 
   private async verify(token: string): Promise<z.infer<typeof Claims>> {
@@ -142,21 +103,14 @@ export class MediaLinks {
     return c.data;
   }
 
-  /** A playable file of the archived session (recording, derived files, record), never a sealed segment. */
-  private async fileOf(sessionId: string, name: string): Promise<EvidenceFile> {
+  /** A playable file of the archived session (recording, derived files), never a sealed segment or the record. */
+  private async fileOf(sessionId: string, name: string): Promise<EvidenceFile & { sha256: string }> {
     const s = await readArchivedSession(this.deps.db, sessionId);
     const r = await this.deps.db.selectFrom('evidence_retention').select('deletion_started_at').where('session_id', '=', sessionId).executeTakeFirst();
     if (r?.deletion_started_at) throw new ConflictError('evidence.deleted', `the evidence of session ${sessionId} has been deleted (retention ended)`);
     const files = await listEvidenceFiles(this.deps.db, s, async (id) => listDerivedFiles(this.deps.db, id));
-    const file = files.find((f) => f.name === name && f.kind !== 'segment');
-    if (!file) throw new NotFoundError('evidence.no_file', `session ${sessionId} has no file ${name}`);
-    return file;
-  }
-
-  private async body(key: string, range: MediaRange | null): Promise<Readable> {
-    const path = this.store.localPath(key);
-    if (path) return createReadStream(path, range ? { start: range.start, end: range.end } : {});
-    const whole = await this.store.stream(key);
-    return range ? slice(whole, range.start, range.end) : whole;
+    const file = files.find((f) => f.name === name && (f.kind === 'recording' || f.kind === 'derived'));
+    if (!file?.sha256) throw new NotFoundError('evidence.no_file', `session ${sessionId} has no media file ${name}`);
+    return { ...file, sha256: file.sha256 };
   }
 }
