@@ -12,7 +12,7 @@ export function createHttpApp(log: Logger, opts: { bodyLimit: number; maxParamLe
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
     // Longest path parameter (Fastify's default is 100; a signed media link is ~400 characters).
-    maxParamLength: opts.maxParamLength ?? 100,
+    routerOptions: { maxParamLength: opts.maxParamLength ?? 100 },
     return503OnClosing: true,
     // Long-lived responses (the kiosk's preview stream) must not hold close() open.
     forceCloseConnections: true,
