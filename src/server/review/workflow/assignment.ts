@@ -74,11 +74,13 @@ export class Assigner {
 
   /** Assigns every queued item someone online can take (oldest due first). Returns how many were assigned. */
   async assignQueued(limit = PASS_LIMIT): Promise<number> {
-    const queued = await this.deps.db.selectFrom('review_items').select('session_id').where('status', '=', 'queued').orderBy('due_at').orderBy('created_at').orderBy('session_id').limit(limit).execute();
+    const queued = await this.deps.db.selectFrom('review_items').select(['session_id', 'branch_id']).where('status', '=', 'queued').orderBy('due_at').orderBy('created_at').orderBy('session_id').limit(limit).execute();
     if (queued.length === 0) return 0;
-    if ((await this.online()).length === 0) return 0;
+    const online = await this.online();
+    // Only items someone online could take open a transaction (heartbeats run this pass often).
+    const takeable = queued.filter((q) => online.some((r) => covers(r, q.branch_id)));
     let n = 0;
-    for (const { session_id } of queued) if (await this.assignOne(session_id)) n++;
+    for (const { session_id } of takeable) if (await this.assignOne(session_id)) n++;
     return n;
   }
 
@@ -90,7 +92,7 @@ export class Assigner {
       if (pg) q = q.forUpdate().skipLocked();
       const item = await q.executeTakeFirst();
       if (!item) return false;
-      const candidates = (await this.online(tx)).filter((r) => item.branch_id === null ? r.branches === '*' : scopeCovers(r.branches, item.branch_id));
+      const candidates = (await this.online(tx)).filter((r) => covers(r, item.branch_id));
       if (candidates.length === 0) return false;
       const ids = candidates.map((c) => c.staffId);
       // Lock the candidates' presence rows, then read their loads and last assignment as committed.
@@ -144,6 +146,11 @@ export class Assigner {
     }
     return n;
   }
+}
+
+/** A reviewer's scope covers an item's branch (a booth without a branch: head office only). */
+function covers(r: Pick<OnlineReviewer, 'branches'>, branchId: string | null): boolean {
+  return branchId === null ? r.branches === '*' : scopeCovers(r.branches, branchId);
 }
 
 /** Never assigned first, then the longest ago. */

@@ -38,7 +38,6 @@ export class ReviewReader {
 
   async list(p: StaffPrincipal, q: ReviewListQuery): Promise<ReviewItemView[]> {
     if (q.branchId) assertScope(staffActor(p), q.branchId, `branch ${q.branchId}`);
-    await this.items.ensureMissing();
     let query = itemQuery(this.deps.db).orderBy('s.started_at', 'desc').orderBy('i.session_id').limit(q.limit);
     if (q.branchId) query = query.where('i.branch_id', '=', q.branchId);
     else if (p.branches !== '*') query = query.where('i.branch_id', 'in', [...p.branches]);
