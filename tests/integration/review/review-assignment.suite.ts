@@ -215,5 +215,25 @@ export function reviewAssignmentSuite(backend: () => ReviewBackend): void {
       const states = await f.db.selectFrom('webhook_deliveries').select(['state', 'attempts']).execute();
       expect(states.every((d) => d.state === 'delivered' && Number(d.attempts) === 1)).toBe(true);
     });
+
+    it('decisions, the supervision sample, an overturn and the statistics on this database', async () => {
+      const { f } = await fixture();
+      const r = await f.staff({ branches: ['br-a'], username: 'rev' });
+      const sup = await f.staff({ roles: ['supervisor'], branches: ['br-a'], username: 'sup' });
+      await f.online(r);
+      const failed = await f.reviewed('br-a', 'fail');
+      const unsure = await f.reviewed('br-a', 'needs_review');
+      await f.workflow.decisions.decide(r.principal, failed, { decision: 'accept', reasons: [], comment: '' });
+      await f.workflow.decisions.decide(r.principal, unsure, { decision: 'reject', reasons: ['customer_absent'], comment: '' });
+      const period = { from: new Date(f.clock.now.getTime() - 3600_000).toISOString(), to: new Date(f.clock.now.getTime() + 3600_000).toISOString() };
+      const sample = await f.workflow.supervision.sample(sup.principal, { ...period, rate: 0, unchecked: false });
+      expect(sample.decisions.map((d) => [d.sessionId, d.why])).toEqual([[failed, 'contradicts_machine']]);
+      const checked = await f.workflow.supervision.check(sup.principal, sample.decisions[0]!.decisionId, { outcome: 'overturned', comment: 'the face was absent' });
+      expect(checked.check).toMatchObject({ outcome: 'overturned', staffId: sup.staffId, username: 'sup' });
+      expect(await f.db.selectFrom('review_items').select(['status', 'outcome']).where('session_id', '=', failed).executeTakeFirstOrThrow()).toEqual({ status: 'rejected', outcome: 'rejected' });
+      const stats = await f.workflow.supervision.stats(sup.principal, period);
+      expect(stats.reviewers).toEqual([expect.objectContaining({ staffId: r.staffId, decisions: 2, accepted: 1, rejected: 1, contradictMachine: 1, checked: 1, overturned: 1, open: 0, online: true })]);
+      expect(stats.throughput).toEqual([{ day: f.clock.now.toISOString().slice(0, 10), decisions: 2, overturned: 1 }]);
+    });
   });
 }
