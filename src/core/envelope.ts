@@ -34,25 +34,27 @@ export function newDataKey(): Buffer {
   return randomBytes(DATA_KEY_BYTES);
 }
 
-function checkKey(key: Uint8Array): void {
+export function checkKey(key: Uint8Array): void {
   if (key.length !== DATA_KEY_BYTES) throw new IntegrityError('envelope.bad_key', `data key must be ${DATA_KEY_BYTES} bytes, got ${key.length}`);
 }
 
-/** Encrypts one segment's plaintext under the session data key. */
-export function sealSegment(key: Uint8Array, input: SegmentHeaderInput, plaintext: Uint8Array): SealedSegment {
-  checkKey(key);
-  const nonce = randomBytes(12);
-  const header: SegmentHeader = SegmentHeader.parse({
-    v: 1,
-    ...input,
-    nonce: nonce.toString('base64'),
-    plainSha256: sha256Hex(plaintext),
-    plainBytes: plaintext.length,
-  });
+/**
+ * The header of a segment about to be sealed, and the associated data (magic, hlen, header) it
+ * becomes: the start of the sealed file, followed by AES-256-GCM(plaintext) and the tag.
+ */
+export function segmentHead(input: SegmentHeaderInput, nonce: Uint8Array, plainSha256: string, plainBytes: number): { header: SegmentHeader; aad: Buffer } {
+  const header: SegmentHeader = SegmentHeader.parse({ v: 1, ...input, nonce: Buffer.from(nonce).toString('base64'), plainSha256, plainBytes });
   const headerBytes = Buffer.from(canonicalJson(header), 'utf8');
   const hlen = Buffer.alloc(4);
   hlen.writeUInt32BE(headerBytes.length);
-  const aad = Buffer.concat([SEGMENT_MAGIC, hlen, headerBytes]);
+  return { header, aad: Buffer.concat([SEGMENT_MAGIC, hlen, headerBytes]) };
+}
+
+/** Encrypts one segment's plaintext under the session data key, on this thread. */
+export function sealSegment(key: Uint8Array, input: SegmentHeaderInput, plaintext: Uint8Array, opts: { nonce?: Uint8Array } = {}): SealedSegment {
+  checkKey(key);
+  const nonce = opts.nonce ?? randomBytes(12);
+  const { header, aad } = segmentHead(input, nonce, sha256Hex(plaintext), plaintext.length);
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

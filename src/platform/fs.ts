@@ -1,5 +1,5 @@
 import { accessSync, closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
@@ -28,15 +28,18 @@ export async function fsyncDir(dir: string): Promise<void> {
 /**
  * Writes a file so that after a crash or power loss it is either absent or complete:
  * write to a temporary name in the same folder, fsync, rename, fsync the folder.
- * With `exclusive`, fails (EEXIST) instead of replacing an existing file.
+ * With `exclusive`, fails (EEXIST) instead of replacing an existing file. With `syncDir: false`
+ * the folder is not fsync'd: the file's name is durable only once the caller has fsync'd the
+ * folder (fsyncDir), which lets one folder fsync cover several files.
  */
-export async function writeFileDurable(path: string, data: Uint8Array, opts: { exclusive?: boolean; mode?: number } = {}): Promise<void> {
+export async function writeFileDurable(path: string, data: Uint8Array | readonly Uint8Array[], opts: { exclusive?: boolean; mode?: number; syncDir?: boolean } = {}): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', opts.mode ?? 0o600);
   try {
-    await fh.writeFile(data);
+    if (data instanceof Uint8Array) await fh.writeFile(data);
+    else await writeAllParts(fh, data);
     await fh.sync();
   } finally {
     await fh.close();
@@ -51,7 +54,39 @@ export async function writeFileDurable(path: string, data: Uint8Array, opts: { e
   } else {
     await rename(tmp, path);
   }
-  await fsyncDir(dir);
+  if (opts.syncDir !== false) await fsyncDir(dir);
+}
+
+/** Writes `parts` in order from the start of `fh` (writev, continuing after short writes). */
+async function writeAllParts(fh: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  const rest = parts.filter((p) => p.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await fh.writev(rest);
+    while (rest.length > 0 && bytesWritten >= rest[0]!.length) bytesWritten -= rest.shift()!.length;
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
+  }
+}
+
+/**
+ * Reads a whole file into memory shared between threads (a SharedArrayBuffer), so worker threads
+ * can hash or encrypt it without a copy. Fails if the file changes size while it is read.
+ */
+export async function readFileShared(path: string): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const data = new Uint8Array(new SharedArrayBuffer(size));
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await fh.read(data, at, size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    if (at !== size || (await fh.read(Buffer.alloc(1), 0, 1, at)).bytesRead !== 0) throw new Error(`${path} changed size while it was read`);
+    return data;
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Synchronous variant of writeFileDurable (replace semantics), for small key files at start-up. */

@@ -18,6 +18,7 @@ import { insertNewSession } from '../../src/booth/session-rows.js';
 import { SessionSealer, type SealedSegmentInfo } from '../../src/booth/vault/sealer.js';
 import { genesisLink, nextLink, sha256Hex } from '../../src/core/chain.js';
 import { newDataKey, openSegment } from '../../src/core/envelope.js';
+import { CryptoPool } from '../../src/platform/crypto-pool.js';
 import { openSqlite } from '../../src/platform/db.js';
 import { silent } from '../helpers/vault-fixture.js';
 
@@ -70,11 +71,11 @@ afterEach(() => {
   expect(rowsWithoutFile).toEqual([]);
 });
 
-async function newSession(depth?: number): Promise<{ sessionId: string; sealer: SessionSealer; spool: string; key: Buffer }> {
+async function newSession(depth?: number, crypto?: CryptoPool): Promise<{ sessionId: string; sealer: SessionSealer; spool: string; key: Buffer }> {
   const sessionId = randomUUID();
   await insertNewSession(db, { sessionId, productId: 'p', phase: 'recording', keyWrap: KEY_WRAP, startedAt: new Date().toISOString() });
   const key = newDataKey();
-  const sealer = new SessionSealer(db, vaultDir, ff, sessionId, BOOTH, Buffer.from(key), genesisLink(sessionId), silent, { depth });
+  const sealer = new SessionSealer(db, vaultDir, ff, sessionId, BOOTH, Buffer.from(key), genesisLink(sessionId), silent, { depth, crypto });
   const spool = join(dir, 'spool', sessionId);
   await mkdir(spool, { recursive: true });
   return { sessionId, sealer, spool, key };
@@ -210,6 +211,23 @@ describe('session sealer', () => {
     expect(rm2).toMatchObject({ status: 'rejected', reason: { code: 'ENOENT' } });
     expect(rb).toMatchObject({ status: 'fulfilled', value: { seq: 1 } });
     expect(await expectChainPrefix(sessionId)).toBe(2);
+  });
+
+  it('fails only the segment whose crypto worker dies (hashing or sealing it); the others keep the chain', async () => {
+    const pool = new CryptoPool({ size: 2, workerUrl: new URL('../helpers/crashing-crypto-worker.ts', import.meta.url) });
+    try {
+      const { sessionId, sealer, spool } = await newSession(4, pool);
+      const segs = await plaintexts(spool, 6);
+      await writeFile(segs[2]!.path, Buffer.concat([Buffer.from('CRASH'), randomBytes(1000)]));
+      const results = await Promise.allSettled(segs.map((s) => sealer.seal(s)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'crypto.worker_exited' });
+      expect(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.seq] : []))).toEqual([0, 1, 2, 3, 4]);
+      expect(await expectChainPrefix(sessionId)).toBe(5);
+      expect(existsSync(segs[2]!.path)).toBe(true);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses segments after destroy() and zeroes the key', async () => {

@@ -9,10 +9,14 @@ export interface PipelineStages<I, P, S, R> {
   /** Runs ahead of the others, several at once (reading, measuring). A failure fails this item alone. */
   prepare(input: I): Promise<P>;
   /**
-   * Strictly one at a time, in input order, synchronously: the step that moves the chain head.
-   * Throwing fails this item alone (nothing after it has been sealed).
+   * Strictly one at a time, in input order: seals the item after the current chain head without
+   * moving it (may run off the event loop). Failing fails this item alone (nothing after it has
+   * been sealed). A result is dropped, and the item sealed again, when a failure rolled the chain
+   * head back while it ran.
    */
-  seal(prepared: P, input: I): S;
+  seal(prepared: P, input: I): Promise<S>;
+  /** Synchronously moves the chain head past `sealed` (the seal just resolved and still holds). */
+  advance(sealed: S): void;
   /** Several at once: makes the sealed item durable (its file). */
   write(sealed: S): Promise<void>;
   /** In order, one at a time: commits consecutive written items in one transaction. */
@@ -29,7 +33,7 @@ export interface PipelineStages<I, P, S, R> {
   describe(sealed: S): string;
 }
 
-type State = 'waiting' | 'preparing' | 'prepared' | 'writing' | 'written' | 'committing' | 'failed';
+type State = 'waiting' | 'preparing' | 'prepared' | 'sealing' | 'writing' | 'written' | 'committing' | 'failed';
 
 interface Job<I, P, S, R> {
   input: I;
@@ -62,6 +66,9 @@ export class SealPipeline<I, P, S, R> {
   private commitOneNext = false;
   /** Failures whose files are still being discarded: nothing is sealed until they are done. */
   private recovering = 0;
+  /** Counts rollbacks: a seal that ran across one was based on a head that is gone. */
+  private epoch = 0;
+  private sealing = false;
 
   constructor(
     private readonly stages: PipelineStages<I, P, S, R>,
@@ -104,7 +111,7 @@ export class SealPipeline<I, P, S, R> {
   }
 
   private sealNext(): void {
-    while (this.recovering === 0) {
+    while (this.recovering === 0 && !this.sealing) {
       // The first item not sealed yet: nothing after it is sealed before it.
       const job = this.jobs.find((j) => j.state === 'waiting' || j.state === 'preparing' || j.state === 'prepared');
       if (job?.state !== 'prepared') return;
@@ -113,27 +120,45 @@ export class SealPipeline<I, P, S, R> {
         this.settleFailed([job], refused);
         continue;
       }
-      try {
-        job.sealed = this.stages.seal(job.prepared!, job.input);
-      } catch (err) {
-        this.settleFailed([job], err);
-        continue;
-      }
-      job.prepared = undefined;
-      job.state = 'writing';
-      job.writeSettled = this.stages.write(job.sealed).then(
-        () => {
-          job.written = true;
-          if (job.state !== 'writing') return;
-          job.state = 'written';
+      job.state = 'sealing';
+      this.sealing = true;
+      const epoch = this.epoch;
+      const sealing = (async () => this.stages.seal(job.prepared!, job.input))();
+      sealing.then(
+        (sealed) => {
+          this.sealing = false;
+          if (epoch !== this.epoch || this.recovering > 0) job.state = 'prepared';
+          else this.sealed(job, sealed);
           this.pump();
         },
         (err: unknown) => {
-          job.written = false;
-          if (job.state === 'writing') this.fail(job, err);
+          this.sealing = false;
+          if (epoch !== this.epoch || this.recovering > 0) job.state = 'prepared';
+          else this.settleFailed([job], err);
+          this.pump();
         },
       );
     }
+  }
+
+  /** `job`'s seal holds: the chain head moves past it and its write starts. */
+  private sealed(job: Job<I, P, S, R>, sealed: S): void {
+    this.stages.advance(sealed);
+    job.sealed = sealed;
+    job.prepared = undefined;
+    job.state = 'writing';
+    job.writeSettled = this.stages.write(sealed).then(
+      () => {
+        job.written = true;
+        if (job.state !== 'writing') return;
+        job.state = 'written';
+        this.pump();
+      },
+      (err: unknown) => {
+        job.written = false;
+        if (job.state === 'writing') this.fail(job, err);
+      },
+    );
   }
 
   /**
@@ -190,6 +215,7 @@ export class SealPipeline<I, P, S, R> {
     for (const j of failed) j.state = 'failed';
     this.stages.rollback(job.sealed!);
     this.recovering++;
+    this.epoch++;
     const what = this.stages.describe(job.sealed!);
     this.log.error({ err, item: what, alsoFailed: failed.length - 1 }, 'sealing failed; rolled back');
     void (async () => {

@@ -1,11 +1,11 @@
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { nextLink } from '../../core/chain.js';
-import { sealSegment } from '../../core/envelope.js';
 import { DualrecError } from '../../core/errors.js';
+import { sealSegmentOnPool, sharedCryptoPool, type CryptoPool } from '../../platform/crypto-pool.js';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
-import { writeFileDurable } from '../../platform/fs.js';
+import { fsyncDir, readFileShared, writeFileDurable } from '../../platform/fs.js';
 import type { Logger } from '../../platform/log.js';
 import { probeMedia } from '../../platform/probe.js';
 import type { ClosedSegment } from '../capture/recorder.js';
@@ -23,8 +23,10 @@ export interface SealedSegmentInfo {
 }
 
 export interface SealerOptions {
-  /** Segments in flight at once (read, sealed, being written, waiting for the commit). Default 4. */
+  /** Segments in flight at once (read, sealed, being written, waiting for the commit). Default 8. */
   depth?: number;
+  /** Where SHA-256 and AES-GCM run. Default: the process's shared pool of worker threads. */
+  crypto?: CryptoPool;
 }
 
 /** Where the session's chain stands: the next sequence number, the link it continues, the media end. */
@@ -35,7 +37,9 @@ interface ChainHead {
 }
 
 interface Read {
-  plaintext: Buffer;
+  /** On a SharedArrayBuffer: the crypto workers read it in place. */
+  plaintext: Uint8Array;
+  plainSha256: string;
   start: number;
   duration: number;
 }
@@ -43,12 +47,13 @@ interface Read {
 interface Sealed {
   before: ChainHead;
   after: ChainHead;
-  bytes: Buffer | null;
+  /** The sealed file's parts, until written. */
+  parts: Uint8Array[] | null;
   item: CommitItem;
   info: SealedSegmentInfo;
 }
 
-const DEFAULT_DEPTH = 4;
+const DEFAULT_DEPTH = 8;
 
 /**
  * Seals one session's segments in order. Holds the session data key in memory only; `destroy()`
@@ -77,6 +82,7 @@ export class SessionSealer {
   private readonly pipeline: SealPipeline<ClosedSegment, Read, Sealed, SealedSegmentInfo>;
   /** What seal() returned and has not settled yet. */
   private readonly unsettled = new Set<Promise<SealedSegmentInfo>>();
+  private readonly crypto: CryptoPool;
 
   constructor(
     private readonly db: Kysely<BoothDb>,
@@ -91,11 +97,14 @@ export class SessionSealer {
   ) {
     this.head = { seq: 0, link: prevLink, mediaEnd: 0 };
     this.committed = this.head;
+    this.crypto = opts.crypto ?? sharedCryptoPool();
     this.pipeline = new SealPipeline(
       {
         prepare: (seg) => this.read(seg),
         seal: (r) => this.encrypt(r),
-        write: (s) => writeFileDurable(join(this.vaultDir, s.item.row.file), s.bytes!, { exclusive: true }).finally(() => void (s.bytes = null)),
+        advance: (s) => void (this.head = s.after),
+        // The folder is fsync'd once per commit group, before the commit (see commit()).
+        write: (s) => writeFileDurable(join(this.vaultDir, s.item.row.file), s.parts!, { exclusive: true, syncDir: false }).finally(() => void (s.parts = null)),
         commit: (group) => this.commit(group),
         finish: (s, seg) => this.finish(s, seg),
         rollback: (s) => void (this.head = s.before),
@@ -143,19 +152,23 @@ export class SessionSealer {
   }
 
   private async read(seg: ClosedSegment): Promise<Read> {
-    const [plaintext, m] = await Promise.all([readFile(seg.path), this.measure(seg)]);
-    return { plaintext, ...m };
+    const [plaintext, m] = await Promise.all([readFileShared(seg.path), this.measure(seg)]);
+    // Hashed here, ahead of the chain (the plaintext hash does not depend on it), on a worker.
+    return { plaintext, plainSha256: await this.crypto.sha256(plaintext), ...m };
   }
 
-  private encrypt(r: Read): Sealed {
+  /** Seals `r` after the current head (AES-GCM and the sealed file's hash on a worker); the head moves in advance(). */
+  private async encrypt(r: Read): Promise<Sealed> {
     const before = this.head;
     this.firstVideoStart ??= r.start;
     const startSec = Math.max(0, round6(r.start - this.firstVideoStart));
     const durationSec = round6(r.duration);
-    const sealed = sealSegment(
+    const sealed = await sealSegmentOnPool(
+      this.crypto,
       this.dataKey,
       { sessionId: this.sessionId, boothId: this.boothId, seq: before.seq, prevLink: before.link, startSec, durationSec, container: 'mpegts', recordedAt: new Date().toISOString() },
       r.plaintext,
+      r.plainSha256,
     );
     const link = nextLink(before.link, sealed.cipherSha256);
     const after = { seq: before.seq + 1, link, mediaEnd: round6(startSec + durationSec) };
@@ -167,22 +180,26 @@ export class SessionSealer {
       plain_sha256: sealed.header.plainSha256,
       prev_link: before.link,
       link,
-      bytes: sealed.bytes.length,
+      bytes: sealed.bytes,
       start_sec: startSec,
       duration_sec: durationSec,
       sealed_at: new Date().toISOString(),
     });
-    this.head = after;
     return {
       before,
       after,
-      bytes: sealed.bytes,
+      parts: sealed.parts,
       item: { row, mediaEnd: after.mediaEnd },
-      info: { seq: before.seq, bytes: sealed.bytes.length, startSec, durationSec, cipherSha256: sealed.cipherSha256, link },
+      info: { seq: before.seq, bytes: sealed.bytes, startSec, durationSec, cipherSha256: sealed.cipherSha256, link },
     };
   }
 
   private async commit(group: Sealed[]): Promise<void> {
+    // The group's files are fsync'd; their names become durable here, before any row names them
+    // (one folder fsync per group instead of one per file). The session's first commit also makes
+    // its folder's own entry in the vault folder durable.
+    await fsyncDir(join(this.vaultDir, this.sessionId));
+    if (group[0]!.before.seq === 0) await fsyncDir(this.vaultDir);
     await commitSealed(
       this.db,
       this.sessionId,

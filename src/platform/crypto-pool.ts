@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { z } from 'zod';
+import { checkKey, segmentHead, type SegmentHeaderInput } from '../core/envelope.js';
+import type { SegmentHeader } from '../protocol/envelope.js';
+import { DependencyError } from '../core/errors.js';
+import { CRYPTO_WORKER_MARK, type CryptoRequest } from './crypto-worker.js';
+
+const Reply = z.union([
+  z.strictObject({ id: z.number(), ok: z.literal(true), sha256: z.string().regex(/^[0-9a-f]{64}$/), body: z.instanceof(Uint8Array).optional(), tag: z.instanceof(Uint8Array).optional() }),
+  z.strictObject({ id: z.number(), ok: z.literal(false), message: z.string() }),
+]);
+
+/** The worker entry: crypto-worker compiled (dist/) or its TypeScript source (tests run src/ under type stripping). */
+function defaultWorkerUrl(): URL {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./crypto-worker${ext}`, import.meta.url);
+}
+
+export interface CryptoPoolOptions {
+  /** Worker threads at most. Default: the cores this process may use, at most 2. */
+  size?: number;
+  /** The worker's entry (tests pass another). */
+  workerUrl?: URL;
+}
+
+type Request = DistributiveOmit<CryptoRequest, 'id'>;
+type Done = z.infer<typeof Reply> & { ok: true };
+
+interface Pending {
+  req: CryptoRequest;
+  resolve: (r: Done) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker | null;
+  /** In the order sent: the worker answers in that order, so the first is the one it is running. */
+  pending: Map<number, Pending>;
+}
+
+/**
+ * SHA-256 and AES-256-GCM of whole segments on worker threads of their own, so sealing uses a
+ * second core and never waits behind file I/O on the libuv pool. Each request goes to the worker
+ * with the least work queued; buffers are copied in (a plaintext on a SharedArrayBuffer is shared;
+ * both sides zero their copy of the key after use) and the ciphertext is moved back. A worker that
+ * dies fails only the request it was running: what it had queued is sent to a new worker. Idle
+ * workers do not keep the process alive.
+ */
+export class CryptoPool {
+  private readonly slots: Slot[];
+  private readonly url: URL;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(opts: CryptoPoolOptions = {}) {
+    const size = Math.max(1, opts.size ?? Math.min(2, availableParallelism()));
+    this.slots = Array.from({ length: size }, () => ({ worker: null, pending: new Map() }));
+    this.url = opts.workerUrl ?? defaultWorkerUrl();
+  }
+
+  async sha256(data: Uint8Array): Promise<string> {
+    return (await this.call({ op: 'sha256', data: own(data) })).sha256;
+  }
+
+  /**
+   * AES-256-GCM(plaintext) and its tag, and the SHA-256 of aad || ciphertext || tag. The key is
+   * copied before this returns. A plaintext on a SharedArrayBuffer is shared, not copied.
+   */
+  async seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<{ body: Uint8Array; tag: Uint8Array; sha256: string }> {
+    checkKey(key);
+    const r = await this.call({ op: 'seal', key: Uint8Array.from(key), nonce: own(nonce), aad: own(aad), plaintext: own(plaintext) });
+    if (r.body?.length !== plaintext.length || r.tag?.length !== 16) throw new DependencyError('crypto.bad_reply', 'crypto worker sent no ciphertext or a wrong one');
+    return { body: r.body, tag: r.tag, sha256: r.sha256 };
+  }
+
+  /** Requests queued or running. */
+  get busy(): number {
+    return this.slots.reduce((n, s) => n + s.pending.size, 0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker?.terminate()));
+  }
+
+  private call(request: Request): Promise<Done> {
+    if (this.closed) return Promise.reject(new DependencyError('crypto.closed', 'the crypto pool is closed'));
+    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const req = { ...request, id: this.nextId++ } as CryptoRequest;
+    return new Promise<Done>((resolve, reject) => {
+      slot.pending.set(req.id, { req, resolve, reject });
+      this.send(slot, req);
+    }).finally(() => {
+      if (req.op === 'seal') req.key.fill(0);
+    });
+  }
+
+  private send(slot: Slot, req: CryptoRequest): void {
+    const worker = slot.worker ?? this.start(slot);
+    worker.ref();
+    worker.postMessage(req);
+  }
+
+  private start(slot: Slot): Worker {
+    const worker = new Worker(this.url, { workerData: { mark: CRYPTO_WORKER_MARK } });
+    slot.worker = worker;
+    worker.unref();
+    const fail = (err: Error) => {
+      if (slot.worker !== worker) return;
+      slot.worker = null;
+      const [running, ...queued] = slot.pending.values();
+      if (!running) return;
+      slot.pending.delete(running.req.id);
+      running.reject(err);
+      if (this.closed) {
+        for (const p of queued) p.reject(err);
+        slot.pending.clear();
+      } else {
+        for (const p of queued) this.send(slot, p.req);
+      }
+    };
+    worker.on('message', (raw: unknown) => {
+      const r = Reply.safeParse(raw);
+      if (!r.success) {
+        void worker.terminate();
+        return fail(new DependencyError('crypto.bad_reply', 'crypto worker sent an unexpected message'));
+      }
+      const p = slot.pending.get(r.data.id);
+      if (!p) return;
+      slot.pending.delete(r.data.id);
+      if (slot.pending.size === 0) worker.unref();
+      if (r.data.ok) p.resolve(r.data);
+      else p.reject(new DependencyError('crypto.failed', `crypto worker: ${r.data.message}`));
+    });
+    worker.on('error', (err) => fail(new DependencyError('crypto.worker_crashed', `crypto worker crashed: ${err.message}`, undefined, { cause: err })));
+    worker.on('exit', (code) => fail(new DependencyError('crypto.worker_exited', this.closed ? 'the crypto pool is closed' : `crypto worker exited (code ${code})`)));
+    return worker;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A view that owns its whole ArrayBuffer (so cloning it copies only these bytes). */
+function own(data: Uint8Array): Uint8Array {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+}
+
+let shared: CryptoPool | null = null;
+
+/** The process's pool (started on first use). */
+export function sharedCryptoPool(): CryptoPool {
+  shared ??= new CryptoPool();
+  return shared;
+}
+
+/** A sealed segment as the parts of its file, in order (written with one writev). */
+export interface SealedParts {
+  header: SegmentHeader;
+  parts: Uint8Array[];
+  bytes: number;
+  cipherSha256: string;
+}
+
+/**
+ * The same sealed segment as sealSegment (the parts concatenated are its bytes, given the same
+ * nonce), with AES-256-GCM and the sealed file's SHA-256 on a pool worker. `plainSha256` is the
+ * plaintext's hash, computed before (pool.sha256), so the plaintext is hashed once.
+ */
+export async function sealSegmentOnPool(pool: CryptoPool, key: Uint8Array, input: SegmentHeaderInput, plaintext: Uint8Array, plainSha256: string, nonce: Uint8Array = randomBytes(12)): Promise<SealedParts> {
+  const { header, aad } = segmentHead(input, nonce, plainSha256, plaintext.length);
+  const { body, tag, sha256 } = await pool.seal(key, nonce, aad, plaintext);
+  return { header, parts: [aad, body, tag], bytes: aad.length + body.length + tag.length, cipherSha256: sha256 };
+}
