@@ -34,9 +34,13 @@ export async function fsyncDir(dir: string): Promise<void> {
  */
 export async function writeFileDurable(path: string, data: Uint8Array | readonly Uint8Array[], opts: { exclusive?: boolean; mode?: number; syncDir?: boolean } = {}): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', opts.mode ?? 0o600);
+  // The folder usually exists: it is made only when the first open says it is missing.
+  const fh = await open(tmp, 'wx', opts.mode ?? 0o600).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    await mkdir(dir, { recursive: true });
+    return open(tmp, 'wx', opts.mode ?? 0o600);
+  });
   try {
     if (data instanceof Uint8Array) await fh.writeFile(data);
     else await writeAllParts(fh, data);
@@ -44,17 +48,20 @@ export async function writeFileDurable(path: string, data: Uint8Array | readonly
   } finally {
     await fh.close();
   }
-  if (opts.exclusive) {
-    // link() fails if the target exists, which makes the final step write-once.
-    try {
-      await link(tmp, path);
-    } finally {
-      await unlink(tmp);
-    }
-  } else {
+  const syncDir = () => (opts.syncDir === false ? Promise.resolve() : fsyncDir(dir));
+  if (!opts.exclusive) {
     await rename(tmp, path);
+    return syncDir();
   }
-  if (opts.syncDir !== false) await fsyncDir(dir);
+  // link() fails if the target exists, which makes the final step write-once. The temporary name
+  // goes while the folder is fsync'd (the target's entry is durable either way).
+  try {
+    await link(tmp, path);
+  } catch (err) {
+    await unlink(tmp);
+    throw err;
+  }
+  await Promise.all([unlink(tmp), syncDir()]);
 }
 
 /** Writes `parts` in order from the start of `fh` (writev, continuing after short writes). */

@@ -1,9 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Hex } from '../../core/chain.js';
 import { DualrecError } from '../../core/errors.js';
 import { isPermanentSegmentRejection } from '../../core/segment-machine.js';
 import type { SegmentAck } from '../../protocol/server-api.js';
+import { sharedCryptoPool, type CryptoPool } from '../../platform/crypto-pool.js';
+import { readFileShared } from '../../platform/fs.js';
 import type { GroupCommitter } from '../../platform/group-commit.js';
 import type { Logger } from '../../platform/log.js';
 import type { BoothDb } from '../db/schema.js';
@@ -58,6 +59,8 @@ export class SegmentUploader {
     private readonly faults: FaultSink,
     private throttle: Throttle | null,
     private readonly log: Logger,
+    /** Hashes each file before it is sent (off the event loop). */
+    private readonly crypto: CryptoPool = sharedCryptoPool(),
   ) {}
 
   /** A new bandwidth cap (remote config) for the next upload; null: none. */
@@ -156,11 +159,11 @@ export class SegmentUploader {
     return this.check(next);
   }
 
-  /** Reads the sealed file and checks it against the row. */
+  /** Reads the sealed file and checks it against the row (hashed on a crypto worker, in place). */
   private async check(row: Row): Promise<Checked> {
     const bytes = await this.readSealed(row);
     if (bytes === null) return { row, corrupted: `sealed file ${row.file} is missing` };
-    if (sha256Hex(bytes) !== row.cipher_sha256) return { row, corrupted: `sealed file ${row.file} no longer matches its SHA-256 (${row.cipher_sha256.slice(0, 16)}…)` };
+    if ((await this.crypto.sha256(bytes)) !== row.cipher_sha256) return { row, corrupted: `sealed file ${row.file} no longer matches its SHA-256 (${row.cipher_sha256.slice(0, 16)}…)` };
     return { row, bytes };
   }
 
@@ -184,11 +187,15 @@ export class SegmentUploader {
     return false;
   }
 
-  /** The sealed bytes; null when the file is gone but its folder is there (lost); throws VaultUnavailableError when the folder itself is missing. */
+  /**
+   * The sealed bytes, on memory shared with the crypto workers; null when the file is gone but its
+   * folder is there (lost); throws VaultUnavailableError when the folder itself is missing.
+   */
   private async readSealed(seg: Row): Promise<Buffer | null> {
     const path = join(this.vaultDir, seg.file);
     try {
-      return await readFile(path);
+      const data = await readFileShared(path);
+      return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new VaultUnavailableError('vault.read_failed', `cannot read ${path}: ${(err as Error).message}`, undefined, { cause: err });

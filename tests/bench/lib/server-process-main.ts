@@ -1,15 +1,17 @@
 // Child process of the benches (see server-process.ts): a real dualrec server (Server.create, the
 // compiled code in dist/) on 127.0.0.1, and two bare node:http servers for the baselines: one that
-// only reads each body and replies, one that also writes it durably (temp file, fsync, link, fsync
-// folder) before replying. Commands arrive over IPC.
+// only reads each body and replies, one that also writes it to a new file and fsyncs the file and
+// its folder before replying (the least any server must do before it acknowledges bytes it keeps:
+// no temporary name, no checks, no database). Commands arrive over IPC.
 import { createServer, type Server as HttpServer } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as ServerModule from '../../../src/server/server.js';
 import type * as ServerConfigModule from '../../../src/server/config.js';
 import type * as LogModule from '../../../src/platform/log.js';
-import type * as FsModule from '../../../src/platform/fs.js';
 import type { Request, Reply } from './server-process.js';
 
 const dist = resolve(import.meta.dirname, '../../../dist');
@@ -18,20 +20,33 @@ const load = async <T>(path: string): Promise<T> => (await import(join(dist, pat
 const { Server } = await load<typeof ServerModule>('server/server.js');
 const { parseServerConfig } = await load<typeof ServerConfigModule>('server/config.js');
 const { createLogger } = await load<typeof LogModule>('platform/log.js');
-const { writeFileDurable } = await load<typeof FsModule>('platform/fs.js');
+const { fsyncDir } = await load<typeof import('../../../src/platform/fs.js')>('platform/fs.js');
 
 const { dataDir, maxSegmentBytes } = JSON.parse(process.argv[2]!) as { dataDir: string; maxSegmentBytes: number };
 const server = await Server.create(parseServerConfig({ dataDir: join(dataDir, 'server'), port: 0, maxSegmentBytes }), { log: createLogger('bench-server', 'silent') });
 const url = await server.listen();
 
 let stored = 0;
+const rawDir = join(dataDir, 'raw');
+mkdirSync(rawDir, { recursive: true });
+/** A new file holding `body`, fsync'd, and its folder fsync'd: it survives power loss. */
+async function writeNewFile(body: Buffer): Promise<void> {
+  const fh = await open(join(rawDir, `${stored++}.bin`), 'wx', 0o600);
+  try {
+    await fh.writeFile(body);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsyncDir(rawDir);
+}
 const raw = (durable: boolean): HttpServer =>
   createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (!durable) return void res.end('{}');
-      writeFileDurable(join(dataDir, 'raw', `${stored++}.bin`), Buffer.concat(chunks), { exclusive: true }).then(
+      writeNewFile(Buffer.concat(chunks)).then(
         () => res.end('{}'),
         (err: Error) => res.writeHead(500).end(err.message),
       );

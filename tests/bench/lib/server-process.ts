@@ -17,7 +17,7 @@ export interface ServerProcess {
   url: string;
   /** Reads each body and replies. */
   bareUrl: string;
-  /** Writes each body durably (temp file, fsync, link, fsync folder), then replies. */
+  /** Writes each body to a new file, fsyncs it and its folder, then replies. */
   durableUrl: string;
   pid: number;
   enrollmentCodes(count: number): Promise<string[]>;
