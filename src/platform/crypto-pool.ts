@@ -36,27 +36,30 @@ interface Pending {
 
 interface Slot {
   worker: Worker | null;
-  /** In the order sent: the worker answers in that order, so the first is the one it is running. */
-  pending: Map<number, Pending>;
+  /** The request the worker is running (one at a time). */
+  running: Pending | null;
 }
 
 /**
  * SHA-256 and AES-256-GCM of whole segments on worker threads of their own, so sealing uses a
- * second core and never waits behind file I/O on the libuv pool. Each request goes to the worker
- * with the least work queued; buffers are copied in (a plaintext on a SharedArrayBuffer is shared;
- * both sides zero their copy of the key after use) and the ciphertext is moved back. A worker that
- * dies fails only the request it was running: what it had queued is sent to a new worker. Idle
- * workers do not keep the process alive.
+ * second core and never waits behind file I/O on the libuv pool. Each worker runs one request at a
+ * time; seals (the chain's critical path) go before hashes, and hashes never take the last idle
+ * worker, so a seal never waits behind a hash. Buffers are copied in (a plaintext on a
+ * SharedArrayBuffer is shared; both sides zero their copy of the key after use) and the
+ * ciphertext is moved back. A worker that dies fails only the request it was running; the next
+ * request starts a new one. Idle workers do not keep the process alive.
  */
 export class CryptoPool {
   private readonly slots: Slot[];
   private readonly url: URL;
+  private readonly seals: Pending[] = [];
+  private readonly hashes: Pending[] = [];
   private nextId = 1;
   private closed = false;
 
   constructor(opts: CryptoPoolOptions = {}) {
     const size = Math.max(1, opts.size ?? Math.min(2, availableParallelism()));
-    this.slots = Array.from({ length: size }, () => ({ worker: null, pending: new Map() }));
+    this.slots = Array.from({ length: size }, () => ({ worker: null, running: null }));
     this.url = opts.workerUrl ?? defaultWorkerUrl();
   }
 
@@ -77,62 +80,70 @@ export class CryptoPool {
 
   /** Requests queued or running. */
   get busy(): number {
-    return this.slots.reduce((n, s) => n + s.pending.size, 0);
+    return this.seals.length + this.hashes.length + this.slots.filter((s) => s.running).length;
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    const err = new DependencyError('crypto.closed', 'the crypto pool is closed');
+    for (const p of this.seals.splice(0).concat(this.hashes.splice(0))) p.reject(err);
     await Promise.all(this.slots.map((s) => s.worker?.terminate()));
   }
 
   private call(request: Request): Promise<Done> {
     if (this.closed) return Promise.reject(new DependencyError('crypto.closed', 'the crypto pool is closed'));
-    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const req = { ...request, id: this.nextId++ } as CryptoRequest;
     return new Promise<Done>((resolve, reject) => {
-      slot.pending.set(req.id, { req, resolve, reject });
-      this.send(slot, req);
+      (req.op === 'seal' ? this.seals : this.hashes).push({ req, resolve, reject });
+      this.dispatch();
     }).finally(() => {
       if (req.op === 'seal') req.key.fill(0);
     });
   }
 
-  private send(slot: Slot, req: CryptoRequest): void {
-    const worker = slot.worker ?? this.start(slot);
-    worker.ref();
-    worker.postMessage(req);
+  /**
+   * Gives idle workers the next requests: seals first. A hash takes an idle worker only when
+   * another one stays idle or a seal is running already, so the next seal of a chain finds a
+   * worker free (with one worker, everything shares it).
+   */
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.running) continue;
+      const idle = this.slots.filter((s) => !s.running).length;
+      const hashMayRun = this.slots.length === 1 || idle > 1 || this.slots.some((s) => s.running?.req.op === 'seal');
+      const next = this.seals.shift() ?? (hashMayRun ? this.hashes.shift() : undefined);
+      if (!next) return;
+      slot.running = next;
+      const worker = slot.worker ?? this.start(slot);
+      worker.ref();
+      worker.postMessage(next.req);
+    }
   }
 
   private start(slot: Slot): Worker {
     const worker = new Worker(this.url, { workerData: { mark: CRYPTO_WORKER_MARK } });
     slot.worker = worker;
     worker.unref();
+    const done = (settle: (p: Pending) => void) => {
+      const p = slot.running;
+      slot.running = null;
+      if (p) settle(p);
+      if (!slot.running && slot.worker) slot.worker.unref();
+      this.dispatch();
+    };
     const fail = (err: Error) => {
       if (slot.worker !== worker) return;
       slot.worker = null;
-      const [running, ...queued] = slot.pending.values();
-      if (!running) return;
-      slot.pending.delete(running.req.id);
-      running.reject(err);
-      if (this.closed) {
-        for (const p of queued) p.reject(err);
-        slot.pending.clear();
-      } else {
-        for (const p of queued) this.send(slot, p.req);
-      }
+      done((p) => p.reject(err));
     };
     worker.on('message', (raw: unknown) => {
       const r = Reply.safeParse(raw);
-      if (!r.success) {
+      if (!r.success || r.data.id !== slot.running?.req.id) {
         void worker.terminate();
         return fail(new DependencyError('crypto.bad_reply', 'crypto worker sent an unexpected message'));
       }
-      const p = slot.pending.get(r.data.id);
-      if (!p) return;
-      slot.pending.delete(r.data.id);
-      if (slot.pending.size === 0) worker.unref();
-      if (r.data.ok) p.resolve(r.data);
-      else p.reject(new DependencyError('crypto.failed', `crypto worker: ${r.data.message}`));
+      const reply = r.data;
+      done((p) => (reply.ok ? p.resolve(reply) : p.reject(new DependencyError('crypto.failed', `crypto worker: ${reply.message}`))));
     });
     worker.on('error', (err) => fail(new DependencyError('crypto.worker_crashed', `crypto worker crashed: ${err.message}`, undefined, { cause: err })));
     worker.on('exit', (code) => fail(new DependencyError('crypto.worker_exited', this.closed ? 'the crypto pool is closed' : `crypto worker exited (code ${code})`)));

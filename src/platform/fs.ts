@@ -75,8 +75,9 @@ async function writeAllParts(fh: FileHandle, parts: readonly Uint8Array[]): Prom
 }
 
 /**
- * Reads a whole file into memory shared between threads (a SharedArrayBuffer), so worker threads
- * can hash or encrypt it without a copy. Fails if the file changes size while it is read.
+ * Reads a whole file (one that no longer changes: a closed segment, a sealed file) into memory
+ * shared between threads (a SharedArrayBuffer), so worker threads can hash or encrypt it without a
+ * copy. Fails if the file turns out shorter than its size said.
  */
 export async function readFileShared(path: string): Promise<Uint8Array> {
   const fh = await open(path, 'r');
@@ -89,7 +90,7 @@ export async function readFileShared(path: string): Promise<Uint8Array> {
       if (bytesRead === 0) break;
       at += bytesRead;
     }
-    if (at !== size || (await fh.read(Buffer.alloc(1), 0, 1, at)).bytesRead !== 0) throw new Error(`${path} changed size while it was read`);
+    if (at !== size) throw new Error(`${path} is shorter than its size said (${at} of ${size} bytes read)`);
     return data;
   } finally {
     await fh.close();

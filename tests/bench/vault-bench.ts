@@ -2,17 +2,19 @@
 //
 // Seal latency and throughput of the booth vault against the raw crypto it is built on, in one
 // run on this machine. Each seal is what the booth does for a closed segment: read the plaintext,
-// AES-256-GCM + SHA-256 (plaintext and sealed file), write a temp file, fsync, link into place,
-// fsync the folder, an SQLite transaction (synchronous=FULL, WAL) inserting the row and moving the
-// chain head, delete the plaintext.
+// AES-256-GCM + SHA-256 (plaintext and sealed file; on the crypto pool's worker threads), write a
+// temp file, fsync, link into place, fsync the folder (once per commit group), an SQLite
+// transaction (synchronous=FULL, WAL) inserting the rows and moving the chain head, delete the
+// plaintext.
 // - latency: segments handed over one at a time, each waited for before the next (live recording:
 //   FFmpeg closes a segment every few seconds); time from seal() to its commit, per segment.
 // - throughput: a backlog of `--backlog` segments handed over at once (after a salvage, or a
 //   bitrate the booth cannot seal in real time one by one): wall time from the first seal() to the
-//   last commit; `--rounds` rounds, each right after its own raw baseline, median ratio reported. The sealer pipelines it (`--depth` segments in flight: reads ahead, encryption
-//   in order, overlapping durable writes, group commits); every segment is as durable as above.
+//   last commit; `--rounds` rounds, each right after its own raw baseline, median ratio reported. The sealer pipelines it (`--depth` segments in flight, default 8: reads and plaintext hashes
+//   ahead, encryption in order, overlapping durable writes, group commits); every segment is as durable as above.
 // - baseline: AES-256-GCM + SHA-256 of plaintext and ciphertext of the same buffers, in memory, on
-//   one thread (what sealing cannot beat: the chain makes encryption strictly sequential).
+//   one thread (the chain makes encryption and the sealed file's hash strictly sequential; only the
+//   plaintext hashes can run beside them, on the pool's other worker).
 // Prints JSON, then a short table. Runs the compiled code in dist/ (the script builds it first).
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
       segments: SEGMENTS,
       segmentBytes: BYTES,
       sealLatencyMs: { p50: round(percentile(latencies, 50)), p90: round(percentile(latencies, 90)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1)!) },
-      pipelineDepth: DEPTH ?? 'default (4)',
+      pipelineDepth: DEPTH ?? 'default (8)',
       backlogSegments: BACKLOG,
       throughputRounds: rounds,
       sealThroughputMBps: median.sealMBps,

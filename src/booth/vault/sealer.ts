@@ -59,14 +59,19 @@ const DEFAULT_DEPTH = 8;
  * Seals one session's segments in order. Holds the session data key in memory only; `destroy()`
  * zeroes it when the session ends, after which nothing on the booth can decrypt the segments.
  *
- * Each seal is: read plaintext -> measure -> encrypt -> write + fsync the sealed file -> one SQLite
- * transaction (segment rows + session chain head) -> delete the plaintext. Segments handed over
- * together (a backlog after salvage, a high bitrate) go through a SealPipeline of `depth`: reads
+ * Each seal is: read plaintext (into shared memory) -> measure, SHA-256 of the plaintext ->
+ * encrypt + SHA-256 of the sealed file -> write + fsync the sealed file -> fsync its folder -> one
+ * SQLite transaction (segment rows + session chain head) -> delete the plaintext. Hashing and
+ * encryption run on the crypto pool's worker threads (CryptoPool), each byte hashed once per
+ * digest, so the event loop keeps doing I/O meanwhile. Segments handed over together (a backlog
+ * after salvage, a high bitrate) go through a SealPipeline of `depth`: reads and plaintext hashes
  * run ahead, encryption stays strictly in order (each header carries the previous link), durable
  * writes overlap, and each commit takes every consecutive segment whose file is durable (group
- * commit). A lone segment goes straight through, as a plain sequence of those steps.
+ * commit), with one folder fsync for the group just before it. A lone segment goes straight
+ * through, as a plain sequence of those steps.
  *
- * Guarantees: a row never exists without its durable file (the commit follows the write; a crash
+ * Guarantees: a row never exists without its durable file, data and name (the commit follows the
+ * file's fsync and the folder's fsync; a crash
  * in between leaves an orphan file, which the purger removes, and the plaintext); the rows of a
  * session are always a contiguous prefix of its chain; when segment N fails to be written or
  * committed, N and the segments sealed after it fail, the chain head rolls back to before N and

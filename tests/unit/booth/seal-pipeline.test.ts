@@ -26,7 +26,7 @@ describe('seal pipeline', () => {
   it('seals again, from the rolled-back head, an item whose seal ran while an earlier item failed', async () => {
     let head = 0;
     const seals: Sealed[] = [];
-    const sealGates = new Map<string, ReturnType<typeof gate>>();
+    const sealGates = new Map<string, { promise: Promise<void>; resolve: () => void }>();
     const writeB = gate();
     const discarded: string[] = [];
     const stages: PipelineStages<string, string, Sealed, { id: string; seq: number }> = {
