@@ -193,7 +193,10 @@ describe('session sealer', () => {
     await sql.raw('DROP TRIGGER temp.refuse_3').execute(db);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected']);
     expect(String((results[3] as PromiseRejectedResult).reason)).toContain('test: no row 3');
-    expect((results[4] as PromiseRejectedResult).reason).toMatchObject({ code: 'vault.seal_aborted' });
+    // Each later segment fails either as dropped (it was sealed after 3 before 3 failed) or, when
+    // its seal came after the rollback (seals run on the crypto workers, so timing decides), as the
+    // new segment 3, which the trigger refuses again.
+    for (const r of results.slice(4) as PromiseRejectedResult[]) expect((r.reason as { code?: string }).code === 'vault.seal_aborted' || String(r.reason).includes('test: no row 3')).toBe(true);
     expect(await expectChainPrefix(sessionId)).toBe(3);
     expect(files(sessionId)).toEqual(['000000.seg', '000001.seg', '000002.seg']);
 
