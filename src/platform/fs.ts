@@ -64,6 +64,32 @@ export async function writeFileDurable(path: string, data: Uint8Array | readonly
   await Promise.all([unlink(tmp), syncDir()]);
 }
 
+/**
+ * Creates `path` (failing with EEXIST if it exists; making its folder if missing) holding `parts`
+ * in order, and fsyncs it. Neither atomic nor fsyncs the folder: after a crash the file may be
+ * missing or partial. Only for files that count once a durable record names them (the vault's
+ * segment rows): the caller fsyncs the folder before that record commits, and removes files no
+ * record names. A failed write removes what it created.
+ */
+export async function writeNewFileSynced(path: string, parts: readonly Uint8Array[], mode = 0o600): Promise<void> {
+  const fh = await open(path, 'wx', mode).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true });
+    return open(path, 'wx', mode);
+  });
+  try {
+    try {
+      await writeAllParts(fh, parts);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    await unlink(path).catch(() => undefined);
+    throw err;
+  }
+}
+
 /** Writes `parts` in order from the start of `fh` (writev, continuing after short writes). */
 async function writeAllParts(fh: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
   const rest = parts.filter((p) => p.length > 0);

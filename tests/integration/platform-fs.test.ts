@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileShared, writeFileDurable } from '../../src/platform/fs.js';
+import { readFileShared, writeFileDurable, writeNewFileSynced } from '../../src/platform/fs.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -29,6 +29,19 @@ describe('durable files', () => {
     await expect(writeFileDurable(path, [Buffer.from('second')], { exclusive: true })).rejects.toMatchObject({ code: 'EEXIST' });
     expect(await readFile(path, 'utf8')).toBe('first');
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('creates a new file from parts (making its folder), refuses an existing one, and removes what a failed write made', async () => {
+    const path = join(dir, 'new', 'seg.bin');
+    const parts = [Buffer.from('head'), randomBytes(70_000), new Uint8Array(0)];
+    await writeNewFileSynced(path, parts);
+    expect((await readFile(path)).equals(Buffer.concat(parts))).toBe(true);
+    await expect(writeNewFileSynced(path, [Buffer.from('other')])).rejects.toMatchObject({ code: 'EEXIST' });
+    expect((await readFile(path)).equals(Buffer.concat(parts))).toBe(true);
+    // A part that is not bytes fails the write after the file was created.
+    const broken = join(dir, 'new', 'broken.bin');
+    await expect(writeNewFileSynced(broken, [Buffer.from('x'), 'not bytes' as unknown as Uint8Array])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    expect(await readdir(join(dir, 'new'))).toEqual(['seg.bin']);
   });
 
   it('reads a whole file into shared memory, and fails like readFile when it is missing', async () => {

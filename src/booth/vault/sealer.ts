@@ -5,7 +5,7 @@ import { nextLink } from '../../core/chain.js';
 import { DualrecError } from '../../core/errors.js';
 import { sealSegmentOnPool, sharedCryptoPool, type CryptoPool } from '../../platform/crypto-pool.js';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
-import { fsyncDir, readFileShared, writeFileDurable } from '../../platform/fs.js';
+import { fsyncDir, readFileShared, writeNewFileSynced } from '../../platform/fs.js';
 import type { Logger } from '../../platform/log.js';
 import { probeMedia } from '../../platform/probe.js';
 import type { ClosedSegment } from '../capture/recorder.js';
@@ -109,7 +109,9 @@ export class SessionSealer {
         seal: (r) => this.encrypt(r),
         advance: (s) => void (this.head = s.after),
         // The folder is fsync'd once per commit group, before the commit (see commit()).
-        write: (s) => writeFileDurable(join(this.vaultDir, s.item.row.file), s.parts!, { exclusive: true, syncDir: false }).finally(() => void (s.parts = null)),
+        // Straight under its final name: only a committed row makes a file count, and the row
+        // commits after this fsync and the folder's (commit()); a file without a row is an orphan.
+        write: (s) => writeNewFileSynced(join(this.vaultDir, s.item.row.file), s.parts!).finally(() => void (s.parts = null)),
         commit: (group) => this.commit(group),
         finish: (s, seg) => this.finish(s, seg),
         rollback: (s) => void (this.head = s.before),
