@@ -4,6 +4,7 @@ import { describeIssues, ValidationError } from '../core/errors.js';
 import { SfuConfig } from './sfu/sfu-config.js';
 import { FinalizeConfig } from './archive/finalize-config.js';
 import { ReviewConfig } from './review/workflow/review-config.js';
+import { ReviewConfig as MachineReviewConfig } from './review/machine/review-config.js';
 
 const isPostgresUrl = (v: string) => {
   try {
@@ -74,6 +75,8 @@ export const ServerConfig = z.strictObject({
   finalize: FinalizeConfig.prefault({}),
   /** The review workflow (issue 8): reviewer presence, due times, sweep, media links, webhook delivery. */
   review: ReviewConfig.prefault({}),
+  /** Machine review and screenshot sampling (issue 8): speech model, face pass, thresholds, screenshots. */
+  machineReview: MachineReviewConfig.prefault({}),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;

@@ -26,6 +26,12 @@ const AUDIT_CHECKPOINT_MS = 3_600_000;
 import { SfuService } from './sfu/sfu-service.js';
 import { ReviewWorkflow } from './review/workflow/review-workflow.js';
 import type { ReviewPorts } from './review/workflow/review-reader.js';
+import { MachineReviewer } from './review/machine/machine-reviewer.js';
+import { DbMachineReports } from './review/machine/report-store.js';
+import { ServerEngines } from './review/machine/review-engines.js';
+import type { MachineReports, Screenshots } from './review/ports.js';
+import { DbScreenshots } from './review/screenshots/screenshot-store.js';
+import { ScreenshotSampler } from './review/screenshots/sampler.js';
 
 /**
  * The audit log of a data folder: the one place the server and the `dualrec` admin commands get it.
@@ -54,33 +60,45 @@ export class Server {
     private readonly background: ReadonlyArray<PeriodicTask<unknown>>,
     readonly sfu: SfuService,
     private readonly worker: ArchiveWorker,
+    /** Machine review and screenshots (issue 8): the engines, the sampler and the ports the review workflow reads. */
+    readonly machine: { engines: ServerEngines; sampler: ScreenshotSampler; reports: MachineReports; screenshots: Screenshots },
     private readonly app: FastifyInstance,
     private readonly log: Logger,
   ) {}
 
   /**
    * `watermark` names branch and booth on derived videos (default: boothBranchWatermark).
-   * `review` plugs the machine review's reports and screenshots into the review workflow (none: the
-   * session page shows no report and no screenshots).
+   * `review` replaces the machine review's reports and screenshots the review workflow reads
+   * (default: the machine review's own, src/server/review/machine/ and screenshots/).
    */
   static async create(config: ServerConfig, opts: { log?: Logger; watermark?: WatermarkResolver; review?: Partial<ReviewPorts> } = {}): Promise<Server> {
     const log = opts.log ?? createLogger('server');
     const ffmpeg = await resolveFfmpeg(config.ffmpegPath);
     const archive = await openArchiveStore(config.dataDir, { create: true, database: config.database, log: log.child({ part: 'db' }) });
+    const closeOnError: Array<() => Promise<void>> = [];
     try {
       const ingest = new IngestService(archive.db, archive.store, archive.keys, log.child({ part: 'ingest' }));
       const archiver = new Archiver(
         { ...archive, ff: ffmpeg, workDir: join(config.dataDir, 'work'), finalize: config.finalize, watermark: opts.watermark ?? boothBranchWatermark(archive.db) },
         log.child({ part: 'archive' }),
       );
-      const worker = new ArchiveWorker(archive.db, new JobQueue(archive.db, config.jobMaxAttempts, { leaseMs: config.jobLeaseMs, log: log.child({ part: 'jobs' }) }), archiver, config.jobPollMs, log.child({ part: 'worker' }));
       const audit = openAuditLog(archive);
       const auth = await createAuthServices(archive.db, audit, config, log.child({ part: 'auth' }));
       const catalogue = await createCatalogueServices(archive, ffmpeg, audit, log);
       const evidence = openEvidence(archive, ffmpeg, log, audit);
       const sfu = await SfuService.create(archive.db, audit, config.sfu, log.child({ part: 'sfu' }), { dataDir: config.dataDir, ffmpeg: ffmpeg.ffmpeg });
       const fleet = createFleetServices(archive, audit, config, log);
-      const review = await ReviewWorkflow.create({ db: archive.db, store: archive.store, keys: archive.keys, audit, config: config.review, ports: { reports: opts.review?.reports ?? null, screenshots: opts.review?.screenshots ?? null }, log: log.child({ part: 'review' }) });
+      // Machine review and screenshots (issue 8): what the review workflow reads, and tells it when a report is done.
+      const engines = new ServerEngines(config.machineReview.kwsModelDir, log.child({ part: 'review-engines' }));
+      closeOnError.push(() => engines.close());
+      const reports = new DbMachineReports(archive.db);
+      const screenshots = new DbScreenshots(archive.db, archive.store);
+      const review = await ReviewWorkflow.create({ db: archive.db, store: archive.store, keys: archive.keys, audit, config: config.review, ports: { reports: opts.review?.reports ?? reports, screenshots: opts.review?.screenshots ?? screenshots }, log: log.child({ part: 'review' }) });
+      const reviewer = new MachineReviewer({ db: archive.db, store: archive.store, ff: ffmpeg, workDir: join(config.dataDir, 'work'), config: config.machineReview, engines, reports, listener: review.listener }, log.child({ part: 'machine-review' }));
+      const worker = new ArchiveWorker(archive.db, new JobQueue(archive.db, config.jobMaxAttempts, { leaseMs: config.jobLeaseMs, log: log.child({ part: 'jobs' }) }), archiver, config.jobPollMs, log.child({ part: 'worker' }), {
+        machine_review: reviewer.handler(),
+      });
+      const sampler = new ScreenshotSampler({ db: archive.db, store: archive.store, keys: archive.keys, ff: ffmpeg, engines, config: config.machineReview, workDir: join(config.dataDir, 'work') }, log.child({ part: 'screenshots' }));
       const app = await buildApp({
         sfu,
         db: archive.db,
@@ -95,14 +113,17 @@ export class Server {
         maxSegmentBytes: config.maxSegmentBytes,
         loginMaxPerIpPerMinute: config.loginMaxPerIpPerMinute,
         onFinished: () => worker.kick(),
+        onSegmentStored: config.machineReview.screenshots.enabled ? () => sampler.kick() : undefined,
         log,
       });
       await worker.start();
       review.start();
+      if (config.machineReview.screenshots.enabled) sampler.start();
       const background = [evidence.startSweep(RETENTION_SWEEP_MS), evidence.startCheckpoints(AUDIT_CHECKPOINT_MS)];
       log.info({ dataDir: config.dataDir, database: config.database.kind, archiveKeyId: archive.keys.keyId, archiveSigningKeyId: archive.keys.signingKeyId, ffmpeg: ffmpeg.ffmpeg }, 'server ready');
-      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, evidence, fleet, review, background, sfu, worker, app, log);
+      return new Server(config, archive, ffmpeg, ingest, auth, audit, catalogue, evidence, fleet, review, background, sfu, worker, { engines, sampler, reports, screenshots }, app, log);
     } catch (err) {
+      for (const close of closeOnError) await close();
       await archive.close();
       throw err;
     }
@@ -135,7 +156,9 @@ export class Server {
     for (const task of this.background) await task.close();
     await this.review.close();
     await this.sfu.close();
+    await this.machine.sampler.close();
     await this.worker.close();
+    await this.machine.engines.close();
     await this.archive.close();
   }
 }

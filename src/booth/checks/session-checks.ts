@@ -1,10 +1,9 @@
 import { ConfirmationFlow } from '../../core/checks/confirmation-flow.js';
-import { phraseRules, REFUSAL_ID } from '../../core/checks/phrases.js';
-import { pinyinUnits } from '../../core/keywords.js';
+import { phraseRules } from '../../core/checks/phrases.js';
 import type { CheckDecision, ChecksPolicy, ChecksView } from '../../protocol/checks.js';
 import type { ConfirmationPhrase } from '../../protocol/keywords.js';
 import type { FaceEngine } from '../../engines/face/face-engine.js';
-import { SPEECH_RATE, type KeywordSpec, type SpeechStream } from '../../engines/speech/speech-engine.js';
+import { SPEECH_RATE, type SpeechStream } from '../../engines/speech/speech-engine.js';
 import { FaceSampler } from './face-sampler.js';
 
 export interface SessionChecksOptions {
@@ -26,13 +25,7 @@ const MAX_GAP_FILL_SEC = 30;
 /** A hole shorter than this after a restart is not filled (the PCM's own arrival jitter). */
 const MIN_GAP_FILL_SEC = 0.2;
 
-/** The keywords of a session: every spelling of every phrase (full and parts), and the refusals. */
-export function sessionKeywords(phrases: readonly ConfirmationPhrase[], refusals: readonly string[]): KeywordSpec[] {
-  const out: KeywordSpec[] = [];
-  for (const p of phrases) for (const k of p.keywords) out.push({ phraseId: p.id, label: k.label, tokens: k.tokens, boost: k.boost, threshold: k.threshold });
-  for (const text of new Set(refusals)) out.push({ phraseId: REFUSAL_ID, label: text, tokens: pinyinUnits(text.replace(/[，。、！？；：,.!?;: ]/gu, '')) });
-  return out;
-}
+export { sessionKeywords } from '../../engines/speech/keywords.js';
 
 /**
  * One session's checks: face frames to the FaceSampler, PCM to the speech stream, decisions from

@@ -1,4 +1,7 @@
+import { REFUSAL_ID } from '../../core/checks/phrases.js';
 import { ValidationError } from '../../core/errors.js';
+import { pinyinUnits } from '../../core/keywords.js';
+import type { ConfirmationPhrase } from '../../protocol/keywords.js';
 import { keywordLine } from '../../protocol/keywords.js';
 import type { KeywordSpec } from './speech-engine.js';
 
@@ -28,4 +31,12 @@ export function keywordsBuffer(keywords: readonly KeywordSpec[], tokens: Readonl
       })
       .join('\n') + '\n'
   );
+}
+
+/** The keywords of a session (booth checks and the archive's re-run): every spelling of every phrase (full and parts), and the refusals. */
+export function sessionKeywords(phrases: readonly ConfirmationPhrase[], refusals: readonly string[]): KeywordSpec[] {
+  const out: KeywordSpec[] = [];
+  for (const p of phrases) for (const k of p.keywords) out.push({ phraseId: p.id, label: k.label, tokens: k.tokens, boost: k.boost, threshold: k.threshold });
+  for (const text of new Set(refusals)) out.push({ phraseId: REFUSAL_ID, label: text, tokens: pinyinUnits(text.replace(/[，。、！？；：,.!?;: ]/gu, '')) });
+  return out;
 }

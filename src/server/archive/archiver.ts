@@ -16,6 +16,7 @@ import { archiveKeys, parseArchiveRecord, type ArchiveRecord } from './archive-r
 import { derivedKey, derivedRows, DERIVED_FILES, type DerivedFileEntry } from './derived-files.js';
 import { verifyEvidence, type EvidenceDeps } from './evidence.js';
 import type { FinalizeConfig } from './finalize-config.js';
+import { enqueueJob } from './job-queue.js';
 import { resolveFont, type FontChoice } from './render/fonts.js';
 import { renderDerived, type RenderedFile } from './render/render-derived.js';
 import type { WatermarkResolver } from './watermark.js';
@@ -194,7 +195,7 @@ export class Archiver {
     }
   }
 
-  /** One transaction: the archives row, the derived_files rows, the session archived. */
+  /** One transaction: the archives row, the derived_files rows, the session archived, its machine review queued. */
   private async commit(record: ArchiveRecord): Promise<void> {
     const { sessionId } = record;
     await this.deps.db.transaction().execute(async (tx) => {
@@ -205,6 +206,8 @@ export class Archiver {
       const rows = derivedRows(sessionId, record.recording.sha256, record.derived, record.archivedAt);
       if (rows.length > 0) await tx.insertInto('derived_files').values(rows).onConflict((oc) => oc.columns(['session_id', 'kind']).doNothing()).execute();
       await tx.updateTable('sessions').set({ status: 'archived', failure: null }).where('session_id', '=', sessionId).execute();
+      // The machine review (issue 8) exists exactly when the archive does.
+      await enqueueJob(tx, 'machine_review', sessionId, new Date().toISOString());
     });
   }
 }

@@ -258,6 +258,41 @@ export interface ServerDb {
     at: string;
     received_at: string;
   };
+  /** The machine review's report of a session (migration 0009; review/machine/). */
+  machine_reports: {
+    session_id: string;
+    verdict: string;
+    /** MachineReport JSON, validated on read. */
+    report_json: string;
+    source_sha256: string;
+    created_at: string;
+  };
+  /** Frames sampled from a session's segments as they arrive (migration 0009; review/screenshots/). */
+  screenshots: {
+    screenshot_id: Generated<number>;
+    session_id: string;
+    at_sec: number;
+    at: string;
+    storage_key: string;
+    sha256: string;
+    bytes: number;
+    width: number;
+    height: number;
+    faces: number | null;
+    distance: number | null;
+    /** JSON array of ScreenshotFlag. */
+    flags_json: string;
+    created_at: string;
+  };
+  /** The screenshot sampler's place per session: the next segment seq to sample. */
+  screenshot_cursors: {
+    session_id: string;
+    next_seq: number;
+    /** Segments that could not be sampled (corrupt, undecodable) and were passed over. */
+    skipped: number;
+    last_error: string | null;
+    updated_at: string;
+  };
   /** Hash-chained, append-only (migration 0005; see src/server/audit/db-audit-log.ts). */
   audit_log: {
     /** 1, 2, 3, ... without gaps. PostgreSQL returns BIGINT as a string: read it through Number(). */

@@ -4,6 +4,7 @@ import type { Logger } from '../../platform/log.js';
 import { PeriodicTask } from '../../platform/periodic.js';
 import { signAuditHead } from '../audit/audit-checkpoint.js';
 import { listDerivedFiles } from '../archive/derived-files.js';
+import { listScreenshotFiles } from '../review/screenshots/screenshot-store.js';
 import { DbAuditLog } from '../audit/db-audit-log.js';
 import type { ServerDb } from '../db/schema.js';
 import type { KeyProvider } from '../keys/key-provider.js';
@@ -75,8 +76,8 @@ export function createEvidenceServices(o: EvidenceServicesOptions): EvidenceServ
 /**
  * The evidence services of an opened data folder: the ONE place the server and the `dualrec`
  * commands build them, so both use the same retention classes (the catalogue's) and derived files
- * (the finalize step's derived_files rows).
+ * (the finalize step's derived_files rows, and the screenshots sampled for review).
  */
 export function openEvidence(archive: { db: Kysely<ServerDb>; store: BlobStore; keys: KeyProvider }, ff: FfmpegInfo, log: Logger, audit?: DbAuditLog): EvidenceServices {
-  return createEvidenceServices({ db: archive.db, store: archive.store, keys: archive.keys, ff, log, audit, derived: (sessionId) => listDerivedFiles(archive.db, sessionId) });
+  return createEvidenceServices({ db: archive.db, store: archive.store, keys: archive.keys, ff, log, audit, derived: async (sessionId) => [...(await listDerivedFiles(archive.db, sessionId)), ...(await listScreenshotFiles(archive.db, sessionId))] });
 }

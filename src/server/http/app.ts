@@ -51,6 +51,8 @@ export interface AppDeps {
   maxSegmentBytes: number;
   loginMaxPerIpPerMinute: number;
   onFinished: () => void;
+  /** A segment was acknowledged (the screenshot sampler's kick); never awaited. */
+  onSegmentStored?: () => void;
   log: Logger;
 }
 

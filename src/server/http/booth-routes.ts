@@ -14,7 +14,7 @@ const SessionParams = z.strictObject({ sessionId: SessionId });
  * The booth API: enrollment (public: the one-time code is the credential), then sessions, segment
  * upload, finish, fault and status reports, each for the booth whose token the auth hook verified.
  */
-export function registerBoothRoutes(app: FastifyInstance, deps: { ingest: IngestService; reports: BoothReports; maxSegmentBytes: number; onFinished: () => void }): void {
+export function registerBoothRoutes(app: FastifyInstance, deps: { ingest: IngestService; reports: BoothReports; maxSegmentBytes: number; onFinished: () => void; onSegmentStored?: (() => void) | undefined }): void {
   const { ingest, reports } = deps;
 
   app.post(`${API_PREFIX}/booths/enroll`, PUBLIC, async (req, reply) => {
@@ -39,7 +39,10 @@ export function registerBoothRoutes(app: FastifyInstance, deps: { ingest: Ingest
     const { sessionId, seq } = parseOrThrow(SegmentParams, req.params, 'segment address');
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const sha = req.headers[SEGMENT_SHA256_HEADER];
-    return ingest.putSegment(b, sessionId, seq, body, Array.isArray(sha) ? sha[0] : sha);
+    const ack = await ingest.putSegment(b, sessionId, seq, body, Array.isArray(sha) ? sha[0] : sha);
+    // Background work on the new segment (screenshots) is only kicked off, never awaited here.
+    deps.onSegmentStored?.();
+    return ack;
   });
 
   app.post(`${API_PREFIX}/sessions/:sessionId/finish`, BOOTH, async (req) => {

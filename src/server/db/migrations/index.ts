@@ -8,6 +8,7 @@ import { m0005 } from './0005-evidence.js';
 import { m0006 } from './0006-derived-files.js';
 import { m0007 } from './0007-sfu-reservations.js';
 import { m0008 } from './0008-fleet.js';
+import { m0009 } from './0009-machine-review.js';
 import { m0010 } from './0010-review-workflow.js';
 
 /**
@@ -25,6 +26,7 @@ export function serverMigrations(dialect: SqlDialect = 'sqlite'): Record<string,
     '0006-derived-files': m0006(d),
     '0007-sfu-reservations': m0007(d),
     '0008-fleet': m0008(d),
+    '0009-machine-review': m0009(d),
     '0010-review-workflow': m0010(d),
   };
 }

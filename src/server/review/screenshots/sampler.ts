@@ -1,0 +1,211 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { sha256Hex } from '../../../core/chain.js';
+import { openSegment } from '../../../core/envelope.js';
+import { DualrecError, IntegrityError } from '../../../core/errors.js';
+import { screenshotTimes } from '../../../core/review/screenshot-schedule.js';
+import type { FfmpegInfo } from '../../../platform/ffmpeg.js';
+import type { Logger } from '../../../platform/log.js';
+import { probeMedia } from '../../../platform/probe.js';
+import { KeyWrap } from '../../../protocol/envelope.js';
+import type { ScreenshotFlag } from '../../../protocol/review.js';
+import type { ServerDb } from '../../db/schema.js';
+import type { KeyProvider } from '../../keys/key-provider.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import { cameraRegion } from '../machine/camera-region.js';
+import type { ReviewEngines } from '../machine/machine-reviewer.js';
+import type { ReviewConfig } from '../machine/review-config.js';
+import { grabFrame } from './frame-grab.js';
+
+/** Where a screenshot is stored: under the session's archive prefix, named by its millisecond. */
+export function screenshotKey(sessionId: string, atSec: number): string {
+  return `archive/${sessionId}/screenshots/${String(Math.round(atSec * 1000)).padStart(9, '0')}.jpg`;
+}
+
+/** Segments received longer ago than this are not looked at by the sweep (bounds its query). */
+const LOOKBACK_MS = 7 * 24 * 3600_000;
+
+export interface SamplerDeps {
+  db: Kysely<ServerDb>;
+  store: BlobStore;
+  keys: KeyProvider;
+  ff: FfmpegInfo;
+  engines: Pick<ReviewEngines, 'face'>;
+  config: ReviewConfig;
+  workDir: string;
+}
+
+/**
+ * Samples screenshots from each session's segments soon after they arrive (core/review/
+ * screenshot-schedule.ts: every 5 s in the first minute, then every 20 s), outside the upload path:
+ * a sweep runs every `sweepMs` and after `kick()` (called when a segment is acknowledged). Each
+ * session's cursor (screenshot_cursors.next_seq) moves past a segment only once its screenshots are
+ * stored, so a restart resumes there; a segment that cannot be decrypted or decoded is passed over
+ * (counted in `skipped`, the error kept), a store or engine failure is retried at the next sweep.
+ */
+export class ScreenshotSampler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly deps: SamplerDeps,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** A segment was stored: sample soon (coalesced with a sweep in progress). */
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.sweep()
+        .then(() => undefined)
+        .catch((err: unknown) => this.log.error({ err }, 'screenshot sweep failed; retrying at the next one'))
+        .finally(() => {
+          this.running = null;
+          const again = this.again;
+          this.again = false;
+          this.schedule(again ? 0 : this.deps.config.screenshots.sweepMs);
+        });
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** Samples every segment not sampled yet; returns how many screenshots were stored and segments passed over. */
+  async sweep(): Promise<{ stored: number; skipped: number }> {
+    const { db } = this.deps;
+    const since = new Date(Date.now() - LOOKBACK_MS).toISOString();
+    const pending = await db
+      .selectFrom('segments as g')
+      .leftJoin('screenshot_cursors as c', 'c.session_id', 'g.session_id')
+      .select('g.session_id')
+      .where('g.received_at', '>=', since)
+      .where((eb) => eb('g.seq', '>=', eb.fn.coalesce('c.next_seq', sql.lit(0))))
+      .groupBy('g.session_id')
+      .limit(200)
+      .execute();
+    const total = { stored: 0, skipped: 0 };
+    for (const p of pending) {
+      if (this.closed) break;
+      const r = await this.sampleSession(p.session_id);
+      total.stored += r.stored;
+      total.skipped += r.skipped;
+    }
+    return total;
+  }
+
+  private async sampleSession(sessionId: string): Promise<{ stored: number; skipped: number }> {
+    const { db } = this.deps;
+    const out = { stored: 0, skipped: 0 };
+    const cursor = await db.selectFrom('screenshot_cursors').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
+    let next = cursor?.next_seq ?? 0;
+    let skipped = cursor?.skipped ?? 0;
+    const session = await db.selectFrom('sessions').select(['started_at', 'key_wrap_json']).where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+    const segments = await db.selectFrom('segments').select(['seq', 'storage_key']).where('session_id', '=', sessionId).where('seq', '>=', next).orderBy('seq').execute();
+    for (const seg of segments) {
+      if (this.closed || seg.seq !== next) break;
+      let lastError: string | null = cursor?.last_error ?? null;
+      try {
+        out.stored += await this.sampleSegment(sessionId, session, seg.storage_key);
+      } catch (err) {
+        if (!isBadSegment(err)) throw err;
+        skipped++;
+        out.skipped++;
+        lastError = `segment ${seg.seq}: ${(err as Error).message}`.slice(0, 1000);
+        this.log.warn({ sessionId, seq: seg.seq, err: (err as Error).message }, 'segment cannot be sampled; passed over');
+      }
+      next = seg.seq + 1;
+      const values = { next_seq: next, skipped, last_error: lastError, updated_at: new Date().toISOString() };
+      await db.insertInto('screenshot_cursors').values({ session_id: sessionId, ...values }).onConflict((oc) => oc.column('session_id').doUpdateSet(values)).execute();
+    }
+    return out;
+  }
+
+  /** Stores the screenshots whose times fall in one segment; returns how many were new. */
+  private async sampleSegment(sessionId: string, session: { started_at: string; key_wrap_json: string }, key: string): Promise<number> {
+    const { db, store, ff, config } = this.deps;
+    const bytes = await store.get(key);
+    const dataKey = await this.deps.keys.unwrap(KeyWrap.parse(JSON.parse(session.key_wrap_json)));
+    let opened;
+    try {
+      opened = openSegment(dataKey, bytes);
+    } finally {
+      dataKey.fill(0);
+    }
+    const { header, plaintext } = opened;
+    const times = screenshotTimes(header.startSec, header.startSec + header.durationSec);
+    if (times.length === 0) return 0;
+    const have = new Set((await db.selectFrom('screenshots').select('at_sec').where('session_id', '=', sessionId).where('at_sec', 'in', times).execute()).map((r) => Number(r.at_sec)));
+    const todo = times.filter((t) => !have.has(t));
+    if (todo.length === 0) return 0;
+    const work = join(this.deps.workDir, `shots-${sessionId}-${header.seq}-${process.pid}`);
+    await mkdir(work, { recursive: true, mode: 0o700 });
+    try {
+      const file = join(work, 'segment.ts');
+      await writeFile(file, plaintext);
+      const probe = await probeMedia(ff, file).catch((err: unknown) => {
+        throw err instanceof DualrecError && err.code === 'ffprobe.missing' ? err : new BadSegment(`ffprobe cannot read it: ${(err as Error).message}`);
+      });
+      const video = probe.streams.find((s) => s.codec_type === 'video');
+      if (!video?.width || !video.height) throw new BadSegment('it has no video stream');
+      const region = cameraRegion(video.width, video.height, config.camera);
+      const engine = await this.deps.engines.face();
+      let stored = 0;
+      for (const t of todo) {
+        const frame = await grabFrame(ff, { segment: file, workDir: work, offsetSec: Math.max(0, t - header.startSec), source: { width: video.width, height: video.height }, width: config.screenshots.width, region, name: String(t) }).catch((err: unknown) => {
+          throw new BadSegment((err as Error).message);
+        });
+        if (!frame) continue;
+        const faces = (await engine.detect(frame.camera)).faces.length;
+        const flags: ScreenshotFlag[] = faces === 0 ? ['no_face'] : faces > 1 ? ['multiple_faces'] : [];
+        const storageKey = screenshotKey(sessionId, t);
+        await store.put(storageKey, frame.jpeg);
+        await this.protectLikeTheSession(sessionId, storageKey);
+        const row = { session_id: sessionId, at_sec: t, at: new Date(Date.parse(session.started_at) + t * 1000).toISOString(), storage_key: storageKey, sha256: sha256Hex(frame.jpeg), bytes: frame.jpeg.length, width: frame.width, height: frame.height, faces, distance: null, flags_json: JSON.stringify(flags), created_at: new Date().toISOString() };
+        const r = await db.insertInto('screenshots').values(row).onConflict((oc) => oc.columns(['session_id', 'at_sec']).doNothing()).executeTakeFirst();
+        stored += Number(r.numInsertedOrUpdatedRows ?? 0);
+      }
+      return stored;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** A screenshot stored after the session's retention was recorded gets the same date and hold. */
+  private async protectLikeTheSession(sessionId: string, key: string): Promise<void> {
+    const r = await this.deps.db.selectFrom('evidence_retention').select(['retain_until', 'store_hold', 'deletion_started_at']).where('session_id', '=', sessionId).executeTakeFirst();
+    if (!r || r.deletion_started_at) return;
+    await this.deps.store.protect(key, r.retain_until);
+    if (Number(r.store_hold) === 1) await this.deps.store.setLegalHold(key, true);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}
+
+/** A segment that cannot be sampled whatever we retry (decryption, decoding). */
+class BadSegment extends DualrecError {
+  constructor(message: string) {
+    super('screenshot.bad_segment', message);
+  }
+}
+
+function isBadSegment(err: unknown): boolean {
+  return err instanceof BadSegment || err instanceof IntegrityError;
+}
