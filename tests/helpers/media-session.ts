@@ -44,7 +44,14 @@ export interface SessionCode {
  * Signs a recorded session off as the session service does: the manifest lists the sealed
  * segments, the media ends where the last segment ends; stored with its signature in the booth DB.
  */
-export async function signSessionOff(code: SessionCode, db: Kysely<BoothDb>, boothId: string, privateKey: KeyObject, sessionId: string): Promise<{ manifest: ProtocolM.SessionManifest; signature: string }> {
+export async function signSessionOff(
+  code: SessionCode,
+  db: Kysely<BoothDb>,
+  boothId: string,
+  privateKey: KeyObject,
+  sessionId: string,
+  extra: { timeline?: unknown[]; gaps?: ProtocolM.ManifestGap[]; endReason?: ProtocolM.SessionManifest['endReason'] } = {},
+): Promise<{ manifest: ProtocolM.SessionManifest; signature: string }> {
   const s = await db.selectFrom('sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirstOrThrow();
   const rows = await db.selectFrom('segments').selectAll().where('session_id', '=', sessionId).orderBy('seq').execute();
   const segments = rows.map((r) => ({ seq: r.seq, cipherSha256: r.cipher_sha256, plainSha256: r.plain_sha256, link: r.link, bytes: r.bytes, startSec: r.start_sec, durationSec: r.duration_sec }));
@@ -56,17 +63,19 @@ export async function signSessionOff(code: SessionCode, db: Kysely<BoothDb>, boo
     productId: s.product_id,
     startedAt: s.started_at,
     endedAt: new Date().toISOString(),
-    endReason: 'completed',
+    endReason: extra.endReason ?? 'completed',
     keyWrap: JSON.parse(s.key_wrap_json) as unknown,
     genesisLink: s.genesis_link,
     finalLink: rows.at(-1)?.link ?? s.genesis_link,
     mediaDurationSec: last ? last.startSec + last.durationSec : 0,
     segments,
+    gaps: extra.gaps ?? [],
+    ...(extra.timeline ? { timeline: extra.timeline } : {}),
   });
   const signature = code.signManifest(manifest, privateKey);
   await db
     .updateTable('sessions')
-    .set({ phase: 'syncing', ended_at: manifest.endedAt, end_reason: 'completed', manifest_json: JSON.stringify(manifest), signature })
+    .set({ phase: 'syncing', ended_at: manifest.endedAt, end_reason: manifest.endReason, manifest_json: JSON.stringify(manifest), signature })
     .where('session_id', '=', sessionId)
     .execute();
   return { manifest, signature };
@@ -87,6 +96,15 @@ export interface MediaSessionOptions {
   gapSec?: number;
   /** Audio track (default true); false records like a booth without microphone. */
   audio?: boolean;
+  /** A video file shown as the camera (the inset, or the whole picture with `cameraOnly`) instead of the test pattern; at least `seconds` (+ gap) long. */
+  camera?: string;
+  /** Record the camera alone (no screen), as a booth with capture.screen none: the picture is the camera at its size. */
+  cameraOnly?: boolean;
+  /** An audio file the microphone hears instead of the tone (padded with silence). */
+  micAudio?: string;
+  /** The kiosk timeline signed into the manifest, made from the session's start time. */
+  timeline?: (startedAt: string, sessionId: string) => unknown[];
+  endReason?: ProtocolM.SessionManifest['endReason'];
 }
 
 export interface MediaSession {
@@ -109,8 +127,17 @@ export async function recordMediaSession(code: SessionCode, ff: FfmpegInfo, inge
 
   const r0 = process.hrtime.bigint();
   const pip = Math.round((width * 0.3125) / 2) * 2;
-  const inputs = ['-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=${fps}`, '-f', 'lavfi', '-i', `testsrc=s=${pip}x${Math.round((pip * 3) / 8) * 2}:r=${fps}`];
-  if (audio) inputs.push('-f', 'lavfi', '-i', 'sine=f=440:r=48000');
+  const pipHeight = Math.round((pip * 3) / 8) * 2;
+  // Each run starts its inputs at its own offset into them: what the camera and microphone gave at that moment.
+  const inputsAt = (offset: number) => {
+    const at = ['-ss', String(offset)];
+    const list = ['-f', 'lavfi', ...at, '-i', `testsrc2=s=${width}x${height}:r=${fps}`];
+    list.push(...(o.camera ? [...at, '-i', o.camera] : ['-f', 'lavfi', ...at, '-i', `testsrc=s=${pip}x${pipHeight}:r=${fps}`]));
+    if (audio) list.push(...(o.micAudio ? [...at, '-i', o.micAudio] : ['-f', 'lavfi', ...at, '-i', 'sine=f=440:r=48000']));
+    return list;
+  };
+  const video = o.cameraOnly ? `[1:v]fps=${fps},scale=640:480,format=yuv420p[v]` : `[1:v]fps=${fps},scale=${pip}:${pipHeight}[pip];[0:v][pip]overlay=W-w-16:H-h-16,format=yuv420p[v]`;
+  const graph = audio ? `${video};[2:a]aresample=48000,apad[a]` : video;
   // With a gap: two recorder runs, the second continuing the timeline after the hole as the
   // supervisor restarts FFmpeg (-output_ts_offset).
   const runs = o.gapSec ? [{ name: 'a', seconds: o.seconds / 2, offset: 0 }, { name: 'b', seconds: o.seconds / 2, offset: o.seconds / 2 + o.gapSec }] : [{ name: 'a', seconds: o.seconds, offset: 0 }];
@@ -118,8 +145,8 @@ export async function recordMediaSession(code: SessionCode, ff: FfmpegInfo, inge
     await execFileAsync(
       ff.ffmpeg,
       [
-        '-hide_banner', '-v', 'error', ...inputs, '-t', String(run.seconds),
-        '-filter_complex', '[0:v][1:v]overlay=W-w-16:H-h-16,format=yuv420p[v]', '-map', '[v]', ...(audio ? ['-map', '2:a'] : []),
+        '-hide_banner', '-v', 'error', ...inputsAt(run.offset), '-t', String(run.seconds),
+        '-filter_complex', graph, '-map', '[v]', ...(audio ? ['-map', '[a]'] : []),
         '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', '26', '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`,
         ...(audio ? ['-c:a', 'aac', '-b:a', '96k', '-ar', '48000', '-ac', '1'] : []),
         '-output_ts_offset', String(run.offset),
@@ -154,7 +181,8 @@ export async function recordMediaSession(code: SessionCode, ff: FfmpegInfo, inge
       await ingest.putSegment(booth, sessionId, info.seq, body, info.cipherSha256);
     }
     sealer.destroy();
-    const { manifest, signature } = await signSessionOff(code, db, enrolled.boothId, deviceKey.privateKey, sessionId);
+    const gaps = o.gapSec ? [{ afterSeq: files.filter((f) => f.startsWith('a-')).length - 1, startSec: o.seconds / 2, durationSec: o.gapSec, reason: 'recorder restarted (test)' }] : [];
+    const { manifest, signature } = await signSessionOff(code, db, enrolled.boothId, deviceKey.privateKey, sessionId, { timeline: o.timeline?.(startedAt, sessionId), gaps, endReason: o.endReason });
     await ingest.finish(booth, sessionId, { manifest, signature });
     return { sessionId, boothId: enrolled.boothId, manifest, seconds: { render, sealAndIngest: Number(process.hrtime.bigint() - s0) / 1e9 } };
   } finally {

@@ -30,7 +30,7 @@ export const ReviewConfig = z.strictObject({
     .strictObject({
       absenceReviewSec: z.number().min(1).max(3600).default(10),
       absenceFailSec: z.number().min(1).max(3600).default(30),
-      minPresentShare: z.number().min(0).max(1).default(0.8),
+      minPresentShare: z.number().min(0).max(1).default(0.5),
       minMatchedShare: z.number().min(0).max(1).default(0.7),
       extraFaceSamples: z.number().int().min(1).max(10_000).default(2),
       minWatchedRatio: z.number().min(0.1).max(1).default(0.9),
