@@ -120,6 +120,17 @@ export interface MediaSession {
  * `dir` (booth database, device key, spool, vault). The archive job is queued, not run.
  */
 export async function recordMediaSession(code: SessionCode, ff: FfmpegInfo, ingest: IngestService, dir: string, o: MediaSessionOptions): Promise<MediaSession> {
+  const s = await record(code, ff, ingest, dir, o, true);
+  if (!s.manifest) throw new Error('the session was not finished');
+  return { ...s, manifest: s.manifest };
+}
+
+/** Like recordMediaSession, but the session is left recording: its segments uploaded, no manifest, not finished. */
+export async function recordOpenMediaSession(code: SessionCode, ff: FfmpegInfo, ingest: IngestService, dir: string, o: MediaSessionOptions): Promise<{ sessionId: string; boothId: string }> {
+  return record(code, ff, ingest, dir, o, false);
+}
+
+async function record(code: SessionCode, ff: FfmpegInfo, ingest: IngestService, dir: string, o: MediaSessionOptions, finish: boolean): Promise<Omit<MediaSession, 'manifest'> & { manifest: ProtocolM.SessionManifest | null }> {
   const { width = 1280, height = 720, fps = 15, segmentSeconds = 4, audio = true } = o;
   const boothDir = join(dir, `booth-${randomUUID().slice(0, 8)}`);
   const spool = join(boothDir, 'spool');
@@ -181,6 +192,7 @@ export async function recordMediaSession(code: SessionCode, ff: FfmpegInfo, inge
       await ingest.putSegment(booth, sessionId, info.seq, body, info.cipherSha256);
     }
     sealer.destroy();
+    if (!finish) return { sessionId, boothId: enrolled.boothId, manifest: null, seconds: { render, sealAndIngest: Number(process.hrtime.bigint() - s0) / 1e9 } };
     const gaps = o.gapSec ? [{ afterSeq: files.filter((f) => f.startsWith('a-')).length - 1, startSec: o.seconds / 2, durationSec: o.gapSec, reason: 'recorder restarted (test)' }] : [];
     const { manifest, signature } = await signSessionOff(code, db, enrolled.boothId, deviceKey.privateKey, sessionId, { timeline: o.timeline?.(startedAt, sessionId), gaps, endReason: o.endReason });
     await ingest.finish(booth, sessionId, { manifest, signature });

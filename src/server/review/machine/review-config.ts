@@ -44,6 +44,8 @@ export const ReviewConfig = z.strictObject({
       enabled: z.boolean().default(true),
       /** How often the sampler looks for new segments besides the kick after each upload, ms. */
       sweepMs: z.number().int().min(50).max(600_000).default(5000),
+      /** Segments of one session sampled per sweep, so one long backlog does not hold up the sessions recording now. */
+      segmentsPerSweep: z.number().int().min(1).max(10_000).default(30),
       /** JPEG width (height keeps the aspect). */
       width: z.number().int().min(64).max(3840).multipleOf(2).default(640),
     })

@@ -27,9 +27,11 @@ export async function grabFrame(ff: FfmpegInfo, o: { segment: string; workDir: s
   await runFfmpeg(
     ff,
     [
-      '-ss', o.offsetSec.toFixed(3), '-i', o.segment,
-      '-map', '0:v:0', '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-q:v', '4', '-f', 'image2', '-update', '1', '-y', jpeg,
-      '-map', '0:v:0', '-frames:v', '1', '-vf', cam.filter, '-f', 'rawvideo', '-pix_fmt', 'gray', '-y', raw,
+      // Output-side -ss (decode from the start, drop frames before it): input seeking finds no
+      // frame in an MPEG-TS segment whose only keyframe is its first.
+      '-i', o.segment,
+      '-ss', o.offsetSec.toFixed(3), '-map', '0:v:0', '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-q:v', '4', '-f', 'image2', '-update', '1', '-y', jpeg,
+      '-ss', o.offsetSec.toFixed(3), '-map', '0:v:0', '-frames:v', '1', '-vf', cam.filter, '-f', 'rawvideo', '-pix_fmt', 'gray', '-y', raw,
     ],
     { what: `grab a screenshot ${o.offsetSec.toFixed(1)} s into a segment`, timeoutMs: 60_000 },
   );

@@ -113,11 +113,18 @@ export class ScreenshotSampler {
     const cursor = await db.selectFrom('screenshot_cursors').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
     let next = cursor?.next_seq ?? 0;
     let skipped = cursor?.skipped ?? 0;
+    let lastError = cursor?.last_error ?? null;
     const session = await db.selectFrom('sessions').select(['started_at', 'key_wrap_json']).where('session_id', '=', sessionId).executeTakeFirstOrThrow();
-    const segments = await db.selectFrom('segments').select(['seq', 'storage_key']).where('session_id', '=', sessionId).where('seq', '>=', next).orderBy('seq').execute();
+    const segments = await db
+      .selectFrom('segments')
+      .select(['seq', 'storage_key'])
+      .where('session_id', '=', sessionId)
+      .where('seq', '>=', next)
+      .orderBy('seq')
+      .limit(this.deps.config.screenshots.segmentsPerSweep)
+      .execute();
     for (const seg of segments) {
       if (this.closed || seg.seq !== next) break;
-      let lastError: string | null = cursor?.last_error ?? null;
       try {
         out.stored += await this.sampleSegment(sessionId, session, seg.storage_key);
       } catch (err) {

@@ -1,0 +1,108 @@
+// The screenshot sampler on real segments (FFmpeg-recorded, sealed and ingested like a booth's):
+// the schedule's times inside each segment, face flags from the real detector, resuming from the
+// per-session cursor after a restart, passing over a corrupt segment, and the live monitor route.
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/platform/log.js';
+import { MonitorList } from '../../src/protocol/review-api.js';
+import { parseServerConfig } from '../../src/server/config.js';
+import { ReviewConfig } from '../../src/server/review/machine/review-config.js';
+import { ScreenshotSampler } from '../../src/server/review/screenshots/sampler.js';
+import { Server } from '../../src/server/server.js';
+import { writeCameraImage, FACES } from '../helpers/faces.js';
+import { recordOpenMediaSession } from '../helpers/media-session.js';
+import { writeCameraVideo } from '../helpers/review-session.js';
+import { srcSessionCode } from '../helpers/session-code.js';
+import { ensureBranches, staffLogin } from '../helpers/staff.js';
+
+const silent = createLogger('test', 'silent');
+let dir: string;
+let server: Server;
+let faceThenRoom: string;
+let plain: string;
+
+const sampler = (segmentsPerSweep = 30) =>
+  new ScreenshotSampler(
+    { db: server.archive.db, store: server.archive.store, keys: server.archive.keys, ff: server.ffmpeg, engines: server.review.engines, config: ReviewConfig.parse({ screenshots: { segmentsPerSweep } }), workDir: join(dir, 'work') },
+    silent,
+  );
+const cursor = (sessionId: string) => server.archive.db.selectFrom('screenshot_cursors').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
+const times = async (sessionId: string) => (await server.review.screenshots.list(sessionId)).map((s) => s.atSec);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dualrec-screenshots-'));
+  // The server's own sampler is off: these tests run sweeps themselves.
+  server = await Server.create(parseServerConfig({ dataDir: join(dir, 'server'), port: 0, review: { screenshots: { enabled: false } } }), { log: silent });
+  await ensureBranches(server, ['br-a', 'br-b']);
+  writeCameraImage(FACES.a, join(dir, 'a.jpg'));
+  writeCameraVideo(join(dir, 'cam.mp4'), [{ image: join(dir, 'a.jpg'), seconds: 12 }, { image: null, seconds: 60 }]);
+  // 68 s: the first minute every 5 s, then 60 s; a face until 12 s, then an empty room.
+  faceThenRoom = (await recordOpenMediaSession(srcSessionCode, server.ffmpeg, server.ingest, dir, { seconds: 68, camera: join(dir, 'cam.mp4'), branchId: 'br-a' })).sessionId;
+  plain = (await recordOpenMediaSession(srcSessionCode, server.ffmpeg, server.ingest, dir, { seconds: 12, branchId: 'br-a' })).sessionId;
+  // Segment 1 of `plain` (4-8 s, holding its 5 s screenshot) is damaged in the store.
+  const key = (await server.archive.db.selectFrom('segments').select('storage_key').where('session_id', '=', plain).where('seq', '=', 1).executeTakeFirstOrThrow()).storage_key;
+  const bytes = await server.archive.store.get(key);
+  randomBytes(256).copy(bytes, bytes.length - 1024);
+  await writeFile(server.archive.store.localPath(key)!, bytes);
+}, 300_000);
+
+afterAll(async () => {
+  await server?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('screenshot sampler', () => {
+  it('samples a few segments per sweep, then resumes from its cursor after a restart without repeating a screenshot', async () => {
+    const first = sampler(3);
+    await first.sweep();
+    await first.close();
+    // 3 segments of 4 s: 0, 5, 10.
+    expect(await times(faceThenRoom)).toEqual([0, 5, 10]);
+    expect(await cursor(faceThenRoom)).toMatchObject({ next_seq: 3, skipped: 0, last_error: null });
+
+    const restarted = sampler();
+    await restarted.sweep();
+    await restarted.close();
+    expect(await times(faceThenRoom)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]);
+    expect((await cursor(faceThenRoom))!.next_seq).toBe(17);
+    // A sweep with nothing new stores nothing.
+    expect(await sampler().sweep()).toEqual({ stored: 0, skipped: 0 });
+  }, 300_000);
+
+  it('flags the screenshots where the camera shows no face, and stores them under the session archive prefix', async () => {
+    const shots = await server.review.screenshots.list(faceThenRoom);
+    const flagged = (t: number) => shots.find((s) => s.atSec === t)!.flags;
+    for (const t of [0, 5, 10]) expect(flagged(t), `${t} s`).toEqual([]);
+    for (const t of [15, 20, 40, 60]) expect(flagged(t), `${t} s`).toEqual(['no_face']);
+    expect(shots[0]).toMatchObject({ width: 640, height: 360, faces: 1, distance: null });
+    const row = await server.archive.db.selectFrom('screenshots').selectAll().where('session_id', '=', faceThenRoom).where('at_sec', '=', 5).executeTakeFirstOrThrow();
+    expect(row.storage_key).toBe(`archive/${faceThenRoom}/screenshots/000005000.jpg`);
+    const jpeg = await server.review.screenshots.image(faceThenRoom, String(row.screenshot_id));
+    expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
+    await expect(server.review.screenshots.image(plain, String(row.screenshot_id))).rejects.toMatchObject({ code: 'screenshot.unknown' });
+  });
+
+  it('passed over the corrupt segment and sampled the rest', async () => {
+    expect(await times(plain)).toEqual([0, 10]);
+    const c = await cursor(plain);
+    expect(c).toMatchObject({ next_seq: 3, skipped: 1 });
+    expect(c!.last_error).toMatch(/^segment 1: .*authentication/);
+  });
+
+  it('lists the sessions recording now with their latest screenshot, in the caller branch scope', async () => {
+    const a = await staffLogin(server, { roles: ['supervisor'], branches: ['br-a'] });
+    const b = await staffLogin(server, { roles: ['reviewer'], branches: ['br-b'] });
+    const res = await server.http.inject({ method: 'GET', url: '/api/v1/monitor/sessions', headers: a.headers });
+    expect(res.statusCode).toBe(200);
+    const list = MonitorList.parse(res.json());
+    const mine = list.sessions.find((s) => s.sessionId === faceThenRoom)!;
+    expect(mine).toMatchObject({ branchId: 'br-a', segments: 17 });
+    expect(mine.latest).toMatchObject({ atSec: 60, flags: ['no_face'] });
+    const other = MonitorList.parse((await server.http.inject({ method: 'GET', url: '/api/v1/monitor/sessions', headers: b.headers })).json());
+    expect(other.sessions).toEqual([]);
+  });
+});
