@@ -11,7 +11,8 @@ export function screenshotTimes(fromSec: number, toSec: number): number[] {
   const out: number[] = [];
   if (!(toSec > fromSec) || !Number.isFinite(fromSec) || !Number.isFinite(toSec)) return out;
   const from = Math.max(0, fromSec);
-  let t = from <= 60 ? Math.ceil(from / FIRST_MINUTE_EVERY_SEC - 1e-9) * FIRST_MINUTE_EVERY_SEC : 60 + Math.ceil((from - 60) / LATER_EVERY_SEC - 1e-9) * LATER_EVERY_SEC;
+  // `|| 0` turns Math.ceil's -0 (from a tiny negative) into 0.
+  let t = (from <= 60 ? Math.ceil(from / FIRST_MINUTE_EVERY_SEC - 1e-9) * FIRST_MINUTE_EVERY_SEC : 60 + Math.ceil((from - 60) / LATER_EVERY_SEC - 1e-9) * LATER_EVERY_SEC) || 0;
   while (t < toSec) {
     out.push(t);
     t += t < 60 ? FIRST_MINUTE_EVERY_SEC : LATER_EVERY_SEC;
