@@ -19,6 +19,10 @@ import { flowTimeline, writeCameraVideo, writeMicTrack, type FlowOptions } from 
 import { srcSessionCode } from '../helpers/session-code.js';
 import { KWS_MODEL_DIR } from '../helpers/speech.js';
 import { waitFor } from '../helpers/stack.js';
+import { ensureBranches, staffLogin } from '../helpers/staff.js';
+import { MachineReviewer } from '../../src/server/review/machine/machine-reviewer.js';
+import { DbMachineReports } from '../../src/server/review/machine/report-store.js';
+import { ReviewConfig } from '../../src/server/review/machine/review-config.js';
 
 let dir: string;
 let server: Server;
@@ -34,7 +38,7 @@ const sessions: Record<string, string> = {};
 const codes = (r: MachineReport) => r.findings.map((f) => f.code).sort();
 
 async function record(name: string, o: MediaSessionOptions, flow: Omit<FlowOptions, 'startedAt' | 'sessionId'>): Promise<void> {
-  const s = await recordMediaSession(srcSessionCode, server.ffmpeg, server.ingest, dir, { ...o, timeline: (startedAt, sessionId) => flowTimeline({ ...flow, startedAt, sessionId }) });
+  const s = await recordMediaSession(srcSessionCode, server.ffmpeg, server.ingest, dir, { branchId: 'br-a', ...o, timeline: (startedAt, sessionId) => flowTimeline({ ...flow, startedAt, sessionId }) });
   sessions[name] = s.sessionId;
 }
 
@@ -50,7 +54,7 @@ beforeAll(async () => {
   // The customer as the server knows them: branch, record and the enrolled face (descriptor of photo a).
   const now = new Date().toISOString();
   const db = server.archive.db;
-  await db.insertInto('branches').values({ branch_id: 'br-a', name: 'Branch A', created_at: now }).execute();
+  await ensureBranches(server, ['br-a', 'br-b']);
   await db.insertInto('customers').values({ customer_id: customerId, branch_id: 'br-a', name: '张三', id_type: 'cn_resident_id', id_lookup: 'x'.repeat(64), id_key_id: 'k', id_masked: '1101**********1234', created_at: now, created_by: 'cli', updated_at: now }).execute();
   await db.insertInto('customer_faces').values({ customer_id: customerId, model: 'face-api/face_recognition_model', descriptor_json: JSON.stringify(enrolledA), photo_sha256: null, source: 'import', enrolled_at: now, enrolled_by: 'cli' }).execute();
 
@@ -123,4 +127,59 @@ describe('machine review of recorded sessions', () => {
     // No face sample falls in the hole.
     expect(r.face!.samples.filter((s) => s.atSec > 18.5 && s.atSec < 21.5)).toEqual([]);
   }, 300_000);
+
+  it('sampled screenshots of the recordings as they arrived, flagged where the face was missing', async () => {
+    const times = async (name: string) => (await server.review.screenshots.list(sessions[name]!)).map((x) => `${x.atSec}${x.flags.length ? `:${x.flags.join('+')}` : ''}`);
+    const deadline = Date.now() + 60_000;
+    while ((await server.review.screenshots.list(sessions.absent!)).length < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const cursors = JSON.stringify(await server.archive.db.selectFrom('screenshot_cursors').selectAll().execute());
+    expect(await times('clean')).toEqual(['0', '5', '10', '15', '20']);
+    expect(await times('absent'), cursors).toEqual(['0', '5', '10:no_face', '15:no_face', '20:no_face', '25:no_face', '30', '35', '40']);
+  }, 120_000);
+
+  it('serves a screenshot to reviewers in the session branch only, and audits each access', async () => {
+    const shot = (await server.review.screenshots.list(sessions.clean!))[1]!;
+    const url = (id: string, session = sessions.clean!) => `/api/v1/review/sessions/${session}/screenshots/${id}`;
+    const a = await staffLogin(server, { roles: ['reviewer'], branches: ['br-a'] });
+    const b = await staffLogin(server, { roles: ['reviewer'], branches: ['br-b'] });
+    const ok = await server.http.inject({ method: 'GET', url: url(shot.screenshotId), headers: a.headers });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers['content-type']).toBe('image/jpeg');
+    expect(ok.rawPayload.subarray(0, 2).toString('hex')).toBe('ffd8');
+    const audited = await server.archive.db.selectFrom('audit_log').selectAll().where('action', '=', 'review.screenshot.read').where('actor', '=', `staff:${a.principal.staffId}`).execute();
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ target: `session:${sessions.clean}`, branch_id: 'br-a' });
+    expect((await server.http.inject({ method: 'GET', url: url(shot.screenshotId), headers: b.headers })).statusCode).toBe(403);
+    expect((await server.http.inject({ method: 'GET', url: url('999999'), headers: a.headers })).json()).toMatchObject({ error: { code: 'screenshot.unknown' } });
+    // Another session's screenshot id is not this session's.
+    expect((await server.http.inject({ method: 'GET', url: url(shot.screenshotId, sessions.gap!), headers: a.headers })).statusCode).toBe(404);
+    expect((await server.http.inject({ method: 'GET', url: url('x1'), headers: a.headers })).statusCode).toBe(400);
+  });
+
+  it('queues the machine review again for a supervisor, which replaces the report', async () => {
+    const before = await report('clean');
+    const sup = await staffLogin(server, { roles: ['supervisor'], branches: ['br-a'] });
+    const res = await server.http.inject({ method: 'POST', url: `/api/v1/review/sessions/${sessions.clean}/machine-review`, headers: sup.headers });
+    expect(res.statusCode).toBe(202);
+    const after = await waitFor(async () => {
+      const r = await server.review.reports.get(sessions.clean!);
+      return r && r.createdAt > before.createdAt ? r : null;
+    }, 300_000, 'the re-run report');
+    expect(after.verdict).toBe('pass');
+    expect(await server.archive.db.selectFrom('audit_log').select('action').where('action', '=', 'review.machine.requeue').execute()).toHaveLength(1);
+    const other = await staffLogin(server, { roles: ['supervisor'], branches: ['br-b'] });
+    expect((await server.http.inject({ method: 'POST', url: `/api/v1/review/sessions/${sessions.clean}/machine-review`, headers: other.headers })).statusCode).toBe(403);
+  }, 300_000);
+
+  it('stores a report asking for a person when the machine review gives up, and tells the listener', async () => {
+    const reviewer = new MachineReviewer(
+      { db: server.archive.db, store: server.archive.store, ff: server.ffmpeg, workDir: join(dir, 'work'), config: ReviewConfig.parse({}), engines: server.review.engines, reports: new DbMachineReports(server.archive.db), listener },
+      createLogger('test', 'silent'),
+    );
+    await reviewer.handler().gaveUp!(sessions.gap!, 'ffmpeg failed (exit code 1)');
+    const r = (await server.review.reports.get(sessions.gap!))!;
+    expect(r.verdict).toBe('needs_review');
+    expect(r.findings).toEqual([{ code: 'machine_review_error', severity: 'review', message: 'the machine review failed: ffmpeg failed (exit code 1)', atSec: null, endSec: null }]);
+    expect(heard.at(-1)).toEqual({ sessionId: sessions.gap, verdict: 'needs_review' });
+  });
 });

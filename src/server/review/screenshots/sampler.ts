@@ -23,6 +23,9 @@ export function screenshotKey(sessionId: string, atSec: number): string {
   return `archive/${sessionId}/screenshots/${String(Math.round(atSec * 1000)).padStart(9, '0')}.jpg`;
 }
 
+/** How far back a sample time past a segment's last frame looks for that frame (a frame interval at >= 4 fps). */
+const LAST_FRAME_SLACK_SEC = 0.25;
+
 /** Segments received longer ago than this are not looked at by the sweep (bounds its query). */
 const LOOKBACK_MS = 7 * 24 * 3600_000;
 
@@ -172,9 +175,13 @@ export class ScreenshotSampler {
       const engine = await this.deps.engines.face();
       let stored = 0;
       for (const t of todo) {
-        const frame = await grabFrame(ff, { segment: file, workDir: work, offsetSec: Math.max(0, t - header.startSec), source: { width: video.width, height: video.height }, width: config.screenshots.width, region, name: String(t) }).catch((err: unknown) => {
-          throw new BadSegment((err as Error).message);
-        });
+        const grab = (offsetSec: number) =>
+          grabFrame(ff, { segment: file, workDir: work, offsetSec, source: { width: video.width, height: video.height }, width: config.screenshots.width, region, name: String(t) }).catch((err: unknown) => {
+            throw err instanceof DualrecError && err.code === 'ffmpeg.failed' ? new BadSegment(err.message) : err;
+          });
+        // A time after the segment's last frame (within its last frame interval) takes that last frame.
+        const offset = Math.max(0, t - header.startSec);
+        const frame = (await grab(offset)) ?? (offset > 0 ? await grab(Math.max(0, offset - LAST_FRAME_SLACK_SEC)) : null);
         if (!frame) continue;
         const faces = (await engine.detect(frame.camera)).faces.length;
         const flags: ScreenshotFlag[] = faces === 0 ? ['no_face'] : faces > 1 ? ['multiple_faces'] : [];
