@@ -286,6 +286,33 @@ describe('server migration 0008 (fleet)', () => {
   });
 });
 
+describe('server migration 0009 (machine review and screenshots)', () => {
+  it('keeps sessions, and its tables hold one report per session and one screenshot per session second', async () => {
+    const path = join(dir, 'server-0009.sqlite');
+    const v8 = await openAt(path, serverMigrations(), '0008-fleet');
+    const raw = v8 as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    await raw.insertInto('booths').values({ booth_id: 'b1', name: 'b', public_key: 'k', token_sha256: h('1'), enrolled_at: T0, branch_id: null }).execute();
+    await raw.insertInto('sessions').values({ session_id: SID, booth_id: 'b1', product_id: 'fund-1', status: 'archived', started_at: T0, ended_at: T1, key_wrap_json: '{}', manifest_json: null, signature: null, failure: null, created_at: T0 }).execute();
+    await v8.destroy();
+
+    const db = await openSqlite<ServerDb>(path, serverMigrations());
+    try {
+      expect(await db.selectFrom('sessions').select(['session_id', 'status']).execute()).toEqual([{ session_id: SID, status: 'archived' }]);
+      const report = { session_id: SID, verdict: 'pass', report_json: '{}', source_sha256: h('2'), created_at: T1 };
+      await db.insertInto('machine_reports').values(report).execute();
+      await expect(db.insertInto('machine_reports').values(report).execute()).rejects.toThrow(/UNIQUE constraint failed/);
+      await expect(db.insertInto('machine_reports').values({ ...report, session_id: '00000000-0000-4000-8000-000000000000' }).execute()).rejects.toThrow(/FOREIGN KEY constraint failed/);
+      await expect(db.updateTable('machine_reports').set({ verdict: 'maybe' }).execute()).rejects.toThrow(/CHECK constraint failed/);
+      const shot = { session_id: SID, at_sec: 5, at: T1, storage_key: `archive/${SID}/screenshots/000005000.jpg`, sha256: h('3'), bytes: 10, width: 640, height: 360, faces: 1, distance: null, flags_json: '[]', created_at: T1 };
+      await db.insertInto('screenshots').values(shot).execute();
+      await expect(db.insertInto('screenshots').values({ ...shot, storage_key: 'other' }).execute()).rejects.toThrow(/UNIQUE constraint failed/);
+      await db.insertInto('screenshot_cursors').values({ session_id: SID, next_seq: 2, skipped: 0, last_error: null, updated_at: T1 }).execute();
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
 describe('booth migration 0004 (kiosk flows)', () => {
   it('adds flows, their timeline and the customer cache beside existing sessions', async () => {
     const path = join(dir, 'booth-0004.sqlite');
