@@ -53,7 +53,9 @@ describe('server on PostgreSQL', () => {
     const segments = await db.selectFrom('segments').select(['seq', 'bytes']).where('session_id', '=', sessionId).orderBy('seq').execute();
     expect(segments.length).toBeGreaterThanOrEqual(3);
     expect(segments.every((s, i) => s.seq === i && typeof s.bytes === 'number' && s.bytes > 0)).toBe(true);
-    expect(await db.selectFrom('jobs').select(['state', 'attempts']).where('session_id', '=', sessionId).execute()).toEqual([{ state: 'done', attempts: 1 }]);
+    expect(await db.selectFrom('jobs').select(['state', 'attempts']).where('session_id', '=', sessionId).where('kind', '=', 'finalize').execute()).toEqual([{ state: 'done', attempts: 1 }]);
+    // Archiving queued the machine review in the same transaction (issue 8).
+    expect(await db.selectFrom('jobs').select('kind').where('session_id', '=', sessionId).where('kind', '=', 'machine_review').execute()).toHaveLength(1);
   });
 
   it('serves one booth from two instances on one database and storage folder behind a load balancer', async () => {
@@ -89,7 +91,7 @@ describe('server on PostgreSQL', () => {
     const uploads = [...proxy.served.values()].map((reqs) => reqs.filter((r) => r.startsWith(`PUT /api/v1/sessions/${sessionId}/segments/`)).length);
     expect(uploads.every((n) => n >= 1), `segment uploads per instance: ${uploads.join(', ')}`).toBe(true);
     // One archive job, run once, by whichever instance claimed it; both instances see the result.
-    expect(await servers[0]!.archive.db.selectFrom('jobs').select(['state', 'attempts']).where('session_id', '=', sessionId).execute()).toEqual([{ state: 'done', attempts: 1 }]);
+    expect(await servers[0]!.archive.db.selectFrom('jobs').select(['state', 'attempts']).where('session_id', '=', sessionId).where('kind', '=', 'finalize').execute()).toEqual([{ state: 'done', attempts: 1 }]);
     for (const s of servers) expect((await verifyArchivedSession(s.archive, s.ffmpeg, sessionId)).problems).toEqual([]);
 
     // Staff logins hold across instances: signing keys, logins and failure counts are in the database.

@@ -171,12 +171,13 @@ export class ScreenshotSampler {
       });
       const video = probe.streams.find((s) => s.codec_type === 'video');
       if (!video?.width || !video.height) throw new BadSegment('it has no video stream');
-      const region = cameraRegion(video.width, video.height, config.camera);
+      const source = { width: video.width, height: video.height };
+      const region = cameraRegion(source.width, source.height, config.camera);
       const engine = await this.deps.engines.face();
       let stored = 0;
       for (const t of todo) {
         const grab = (offsetSec: number) =>
-          grabFrame(ff, { segment: file, workDir: work, offsetSec, source: { width: video.width, height: video.height }, width: config.screenshots.width, region, name: String(t) }).catch((err: unknown) => {
+          grabFrame(ff, { segment: file, workDir: work, offsetSec, source, width: config.screenshots.width, region, name: String(t) }).catch((err: unknown) => {
             throw err instanceof DualrecError && err.code === 'ffmpeg.failed' ? new BadSegment(err.message) : err;
           });
         // A time after the segment's last frame (within its last frame interval) takes that last frame.
