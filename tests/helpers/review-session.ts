@@ -1,9 +1,9 @@
-// Sessions for the machine review tests: a camera video made of face / no-face stretches, a
-// microphone track with the confirmation at a chosen second, and the kiosk timeline the booth
-// would have signed (customer, product with its phrase, face check, disclosure, speech check).
+// Sessions for the machine review tests: a camera video made of face / no-face stretches and the
+// kiosk timeline the booth would have signed (customer, product with its phrase, face check,
+// disclosure, speech check); the microphone track is speech.ts's writeMicTrack. Imports no other
+// helper, so benches can load it as it is.
 import { execFileSync } from 'node:child_process';
 import type { TimelineEvent } from '../../src/protocol/kiosk-flow.js';
-import { silence, synthesize, writeWav } from './speech.js';
 
 /** A camera video (640x480, 15 fps): each part shows `image` (a face photo) or an empty grey room for `seconds`. */
 export function writeCameraVideo(file: string, parts: ReadonlyArray<{ image: string | null; seconds: number }>): void {
@@ -16,13 +16,6 @@ export function writeCameraVideo(file: string, parts: ReadonlyArray<{ image: str
   });
   const graph = `${chains.join(';')};${parts.map((_p, i) => `[p${i}]`).join('')}concat=n=${parts.length}:v=1:a=0[v]`;
   execFileSync('ffmpeg', ['-v', 'error', '-y', ...inputs, '-filter_complex', graph, '-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '20', '-g', '15', file]);
-}
-
-/** A microphone track: silence, then the confirmation said twice (two voices) from `confirmAtSec` (null: silence only), `seconds` long. */
-export function writeMicTrack(file: string, seconds: number, confirmAtSec: number | null, text = '我确认购买'): void {
-  const parts = confirmAtSec === null ? [silence(seconds)] : [silence(confirmAtSec), synthesize(text, { variant: 'm3', speed: 100 }), silence(1), synthesize(text, { variant: 'f5', speed: 100 })];
-  const used = parts.reduce((n, b) => n + b.length, 0) / 32_000;
-  writeWav(file, Buffer.concat([...parts, silence(Math.max(1, seconds - used))]));
 }
 
 export interface FlowOptions {

@@ -52,3 +52,10 @@ export function writeWav(file: string, pcm: Buffer): void {
 export function readPcm(file: string): Buffer {
   return readFileSync(file);
 }
+
+/** A microphone track: silence, then the confirmation said twice (two voices) from `confirmAtSec` (null: silence only), `seconds` long. */
+export function writeMicTrack(file: string, seconds: number, confirmAtSec: number | null, text = '我确认购买'): void {
+  const parts = confirmAtSec === null ? [silence(seconds)] : [silence(confirmAtSec), synthesize(text, { variant: 'm3', speed: 100 }), silence(1), synthesize(text, { variant: 'f5', speed: 100 })];
+  const used = parts.reduce((n, b) => n + b.length, 0) / 32_000;
+  writeWav(file, Buffer.concat([...parts, silence(Math.max(1, seconds - used))]));
+}
