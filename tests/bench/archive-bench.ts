@@ -9,15 +9,15 @@
 // children). Baselines in the same run: a plain FFmpeg transcode of the same recording with the
 // same encoder settings and no overlays, and the bare decrypt + join of the sealed segments.
 // Prints JSON, then a short table. Runs the compiled code in dist/ (the script builds it first).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const dist = (p: string) => pathToFileURL(join(import.meta.dirname, '../../dist', p)).href;
+const { dist, distSessionCode, measure, round } = (await import(pathToFileURL(join(import.meta.dirname, 'lib/dist-session.ts')).href)) as typeof import('./lib/dist-session.js');
+const code = await distSessionCode();
 const { openArchiveStore } = (await import(dist('server/archive-store.js'))) as typeof import('../../src/server/archive-store.js');
 const { IngestService } = (await import(dist('server/ingest/ingest-service.js'))) as typeof import('../../src/server/ingest/ingest-service.js');
 const { segmentKey } = (await import(dist('server/ingest/views.js'))) as typeof import('../../src/server/ingest/views.js');
@@ -29,19 +29,7 @@ const { resolveFfmpeg } = (await import(dist('platform/ffmpeg.js'))) as typeof i
 const { runFfmpeg } = (await import(dist('platform/ffmpeg-run.js'))) as typeof import('../../src/platform/ffmpeg-run.js');
 const { createLogger } = (await import(dist('platform/log.js'))) as typeof import('../../src/platform/log.js');
 const { openSegment } = (await import(dist('core/envelope.js'))) as typeof import('../../src/core/envelope.js');
-const { SessionManifest } = (await import(dist('protocol/envelope.js'))) as typeof import('../../src/protocol/envelope.js');
 const { recordMediaSession } = (await import(pathToFileURL(join(import.meta.dirname, '../helpers/media-session.ts')).href)) as typeof import('../helpers/media-session.js');
-const code = {
-  SessionSealer: ((await import(dist('booth/vault/sealer.js'))) as typeof import('../../src/booth/vault/sealer.js')).SessionSealer,
-  openSqlite: ((await import(dist('platform/db.js'))) as typeof import('../../src/platform/db.js')).openSqlite,
-  boothMigrations: ((await import(dist('booth/db/migrations/index.js'))) as typeof import('../../src/booth/db/migrations/index.js')).boothMigrations,
-  loadOrCreateDeviceKey: ((await import(dist('booth/identity.js'))) as typeof import('../../src/booth/identity.js')).loadOrCreateDeviceKey,
-  insertNewSession: ((await import(dist('booth/session-rows.js'))) as typeof import('../../src/booth/session-rows.js')).insertNewSession,
-  newDataKey: ((await import(dist('core/envelope.js'))) as typeof import('../../src/core/envelope.js')).newDataKey,
-  ...((await import(dist('core/keys.js'))) as typeof import('../../src/core/keys.js')),
-  SessionManifest,
-  createLogger,
-};
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, width: { type: 'string', default: '1280' }, height: { type: 'string', default: '720' }, fps: { type: 'string', default: '15' } } });
 const SECONDS = Math.round(Number(values.minutes) * 60);
@@ -50,25 +38,6 @@ const HEIGHT = Number(values.height);
 const FPS = Number(values.fps);
 const TARGET = 3;
 
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-/** CPU seconds used so far by this process and by its finished children (FFmpeg, ffprobe): /proc/self/stat. */
-function cpuSeconds(): { self: number; children: number } {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after the command: state(3) … utime(14) stime(15) cutime(16) cstime(17), 1-based from pid.
-  const [cutime, cstime] = [Number(f[13]), Number(f[14])];
-  const u = process.cpuUsage();
-  return { self: (u.user + u.system) / 1e6, children: (cutime + cstime) / CLK_TCK };
-}
-function measure<T>(fn: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
-  const c0 = cpuSeconds();
-  const t0 = process.hrtime.bigint();
-  return fn().then((value) => {
-    const c1 = cpuSeconds();
-    return { value, wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: c1.self - c0.self + (c1.children - c0.children) };
-  });
-}
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function main(): Promise<void> {
   const silent = createLogger('bench', 'silent');

@@ -7,14 +7,14 @@
 // report. Reported against the recording's duration and, as baselines in the same run, a raw FFmpeg
 // decode of the same recording.mp4 and the face pass's FFmpeg part alone (decode, select, crop).
 // Prints JSON, then a short table. Runs the compiled code in dist/ (the script builds it first).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const dist = (p: string) => pathToFileURL(join(import.meta.dirname, '../../dist', p)).href;
+const { dist, distSessionCode, measure, round } = (await import(pathToFileURL(join(import.meta.dirname, 'lib/dist-session.ts')).href)) as typeof import('./lib/dist-session.js');
+const code = await distSessionCode();
 const helper = (p: string) => pathToFileURL(join(import.meta.dirname, '../helpers', p)).href;
 const { openArchiveStore } = (await import(dist('server/archive-store.js'))) as typeof import('../../src/server/archive-store.js');
 const { IngestService } = (await import(dist('server/ingest/ingest-service.js'))) as typeof import('../../src/server/ingest/ingest-service.js');
@@ -29,41 +29,14 @@ const { cameraFilter, cameraRegion } = (await import(dist('server/review/machine
 const { resolveFfmpeg } = (await import(dist('platform/ffmpeg.js'))) as typeof import('../../src/platform/ffmpeg.js');
 const { runFfmpeg } = (await import(dist('platform/ffmpeg-run.js'))) as typeof import('../../src/platform/ffmpeg-run.js');
 const { createLogger } = (await import(dist('platform/log.js'))) as typeof import('../../src/platform/log.js');
-const { SessionManifest } = (await import(dist('protocol/envelope.js'))) as typeof import('../../src/protocol/envelope.js');
 const { recordMediaSession } = (await import(helper('media-session.ts'))) as typeof import('../helpers/media-session.js');
 const { flowTimeline, writeCameraVideo } = (await import(helper('review-session.ts'))) as typeof import('../helpers/review-session.js');
 const { writeCameraImage, FACES } = (await import(helper('faces.ts'))) as typeof import('../helpers/faces.js');
 const { KWS_MODEL_DIR, writeMicTrack } = (await import(helper('speech.ts'))) as typeof import('../helpers/speech.js');
-const code = {
-  SessionSealer: ((await import(dist('booth/vault/sealer.js'))) as typeof import('../../src/booth/vault/sealer.js')).SessionSealer,
-  openSqlite: ((await import(dist('platform/db.js'))) as typeof import('../../src/platform/db.js')).openSqlite,
-  boothMigrations: ((await import(dist('booth/db/migrations/index.js'))) as typeof import('../../src/booth/db/migrations/index.js')).boothMigrations,
-  loadOrCreateDeviceKey: ((await import(dist('booth/identity.js'))) as typeof import('../../src/booth/identity.js')).loadOrCreateDeviceKey,
-  insertNewSession: ((await import(dist('booth/session-rows.js'))) as typeof import('../../src/booth/session-rows.js')).insertNewSession,
-  newDataKey: ((await import(dist('core/envelope.js'))) as typeof import('../../src/core/envelope.js')).newDataKey,
-  ...((await import(dist('core/keys.js'))) as typeof import('../../src/core/keys.js')),
-  SessionManifest,
-  createLogger,
-};
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '2' } } });
 const SECONDS = Math.round(Number(values.minutes) * 60);
 
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-/** CPU seconds of this process (all threads: the face worker too) and its finished children (FFmpeg). */
-function cpuSeconds(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6 + (Number(f[13]) + Number(f[14])) / CLK_TCK;
-}
-async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
-  const c0 = cpuSeconds();
-  const t0 = process.hrtime.bigint();
-  const value = await fn();
-  return { value, wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: cpuSeconds() - c0 };
-}
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function main(): Promise<void> {
   const silent = createLogger('bench', 'silent');
