@@ -19,6 +19,18 @@ export interface MachinePolicy {
   maxDurationSec: number;
   /** Media duration and manifest duration may differ by this much, seconds. */
   durationToleranceSec: number;
+  /**
+   * How much earlier in the media a timeline moment may be: timeline `sessionSec` is wall clock
+   * since the session started, media time starts at FFmpeg's first frame (later, by its start-up),
+   * so speech "after the disclosure ended" is taken from this long before the timeline's end.
+   */
+  timelineSlackSec: number;
+}
+
+/** Where the archive starts listening for the confirmation: the last disclosure's end, less the timeline slack. */
+export function listenFromSec(timeline: TimelineFacts | null, policy: Pick<MachinePolicy, 'timelineSlackSec'>): number {
+  const end = timeline?.disclosure.endedAtSec;
+  return end === null || end === undefined ? 0 : Math.max(0, end - policy.timelineSlackSec);
 }
 
 /** A booth fault raised while the session recorded (booth_faults, by time or session). */
@@ -103,10 +115,10 @@ export function judgeSession(input: MachineInput, policy: MachinePolicy): { verd
 
   // Speech pass.
   const speech = input.speech;
-  const from = tl?.disclosure.endedAtSec ?? 0;
+  const from = listenFromSec(tl, policy);
   if (!speech) add('machine_review_error', input.speechFailed ? 'review' : 'info', `speech pass ${input.speechFailed ? 'failed' : 'skipped'}: ${input.speechSkipped ?? 'unknown reason'}`);
   else {
-    if (!speech.confirmed) add('confirmation_missing', 'fail', tl ? `no spoken confirmation heard after the disclosure ended (${sec(from)})` : 'no spoken confirmation heard in the recording', from);
+    if (!speech.confirmed) add('confirmation_missing', 'fail', tl ? `no spoken confirmation heard after the disclosure ended (${sec(tl.disclosure.endedAtSec ?? 0)})` : 'no spoken confirmation heard in the recording', from);
     const refusals = refusalsAfter(speech.heard, from);
     if (refusals.length > 0) {
       const r = refusals[0]!;

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { generateKeywords } from '../../../core/keywords.js';
 import { summarizeFaces } from '../../../core/review/face-summary.js';
-import { judgeSession } from '../../../core/review/machine-rules.js';
+import { judgeSession, listenFromSec } from '../../../core/review/machine-rules.js';
 import { summarizeSpeech } from '../../../core/review/speech-summary.js';
 import { timelineFacts, type TimelineFacts } from '../../../core/review/timeline-facts.js';
 import type { FaceEngine } from '../../../engines/face/face-engine.js';
@@ -151,7 +151,7 @@ export class MachineReviewer {
     const engine = await this.deps.engines.speech();
     if ('unavailable' in engine) return skip(engine.unavailable, engine.failed);
     const r = await speechPass(engine, sessionKeywords(phrases, DEFAULT_REFUSALS), { ff: this.deps.ff, file, signal });
-    const summary = summarizeSpeech(r.hits, r.utterances, phrases, facts?.disclosure.endedAtSec ?? 0);
+    const summary = summarizeSpeech(r.hits, r.utterances, phrases, listenFromSec(facts, this.deps.config.policy));
     return { speech: summary, speechSkipped: null, speechFailed: false, speechEngine: engine.name };
   }
 

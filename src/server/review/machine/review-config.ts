@@ -36,6 +36,8 @@ export const ReviewConfig = z.strictObject({
       minWatchedRatio: z.number().min(0.1).max(1).default(0.9),
       maxDurationSec: z.number().min(60).max(10 * 86_400).default(4 * 3600),
       durationToleranceSec: z.number().min(0.1).max(600).default(2),
+      /** Timeline (wall clock) vs media time: speech is taken from this long before the disclosure's end. */
+      timelineSlackSec: z.number().min(0).max(10).default(1),
     })
     .prefault({}),
   screenshots: z

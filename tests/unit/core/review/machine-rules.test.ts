@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeSession, verdictOf, type MachineInput, type MachinePolicy } from '../../../../src/core/review/machine-rules.js';
+import { judgeSession, listenFromSec, verdictOf, type MachineInput, type MachinePolicy } from '../../../../src/core/review/machine-rules.js';
 import { timelineFacts } from '../../../../src/core/review/timeline-facts.js';
 import type { FaceSummary, MachineFinding, SpeechSummary } from '../../../../src/protocol/review.js';
 import { ReviewConfig } from '../../../../src/server/review/machine/review-config.js';
@@ -95,6 +95,17 @@ describe('machine review rules', () => {
   it('follows the policy thresholds', () => {
     const strict = { ...POLICY, absenceReviewSec: 2, absenceFailSec: 4, minMatchedShare: 0.99, extraFaceSamples: 1 };
     expect(found(clean({ face: face({ longestAbsenceSec: 3, matchedShare: 0.95, extraFaceSamples: 1 }) }), strict)).toEqual(['booth_archive_disagreement:review', 'extra_faces:review', 'face_absent:review', 'face_mismatch:fail']);
+  });
+
+  it('listens from the disclosure end less the timeline slack (wall clock vs media time)', () => {
+    expect(listenFromSec(flow(), POLICY)).toBe(10);
+    expect(listenFromSec(flow(), { timelineSlackSec: 0 })).toBe(11);
+    expect(listenFromSec(null, POLICY)).toBe(0);
+    expect(listenFromSec(flow({ disclosure: { atSec: 0, durationSec: 0.5 } }), POLICY)).toBe(0);
+    // A refusal within the slack before the end counts; one earlier does not.
+    const refusal = (atSec: number) => clean({ speech: speech({ heard: [{ phraseId: 'refusal', text: '我不同意', atSec }, { phraseId: 'confirm', text: '我确认购买', atSec: 15 }] }) });
+    expect(found(refusal(10.5))).toEqual(['refusal_heard:review']);
+    expect(found(refusal(9.5))).toEqual([]);
   });
 
   it('decides the verdict from the worst severity', () => {
