@@ -33,7 +33,7 @@ describe('machine review of a session recorded by a real booth', () => {
     const stack = await startStack({
       segmentSeconds: 2,
       branchId: 'br-m',
-      server: { review: { kwsModelDir: KWS_MODEL_DIR, screenshots: { sweepMs: 500 } } },
+      server: { machineReview: { kwsModelDir: KWS_MODEL_DIR, screenshots: { sweepMs: 500 } } },
       booth: {
         capture: { screen: 'fake', fake: { cameraImage: join(dir, 'a.jpg'), micAudio: join(dir, 'm3.wav') } },
         checks: { kiosk: true, speech: { kwsModelDir: KWS_MODEL_DIR } },
@@ -62,7 +62,7 @@ describe('machine review of a session recorded by a real booth', () => {
       await act(b, { type: 'confirmSummary' });
       await untilStep(b, 'sync', 60_000);
 
-      const report = await waitFor(() => stack.server.review.reports.get(sessionId), 180_000, 'the machine report');
+      const report = await waitFor(() => stack.server.machine.reports.get(sessionId), 180_000, 'the machine report');
       expect(report.booth.face).toMatchObject({ passed: true, source: 'engine' });
       expect(report.booth.speech).toMatchObject({ passed: true, source: 'engine', phraseIds: ['buy'] });
       expect(report.findings.map((f) => f.code)).not.toContain('booth_archive_disagreement');
@@ -72,7 +72,7 @@ describe('machine review of a session recorded by a real booth', () => {
       expect(report.speech!.confirmedAtSec).toBeGreaterThanOrEqual(report.disclosure.endedAtSec! - 1);
       expect(report.verdict, JSON.stringify(report.findings)).toBe('pass');
       // Screenshots came from the segments as they arrived: the first at 0 s, each with one face in the inset.
-      const shots = await stack.server.review.screenshots.list(sessionId);
+      const shots = await stack.server.machine.screenshots.list(sessionId);
       expect(shots[0]).toMatchObject({ atSec: 0, width: 640, height: 360 });
       expect(shots.filter((s) => s.faces === 1).length).toBeGreaterThanOrEqual(shots.length - 1);
     } finally {

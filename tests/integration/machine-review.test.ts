@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/platform/log.js';
 import type { MachineReport } from '../../src/protocol/review.js';
 import { parseServerConfig } from '../../src/server/config.js';
-import type { MachineReviewListener } from '../../src/server/review/ports.js';
 import { Server } from '../../src/server/server.js';
 import { writeCheckMedia } from '../helpers/check-media.js';
 import { recordMediaSession, type MediaSessionOptions } from '../helpers/media-session.js';
@@ -26,12 +25,16 @@ import { ReviewConfig } from '../../src/server/review/machine/review-config.js';
 
 let dir: string;
 let server: Server;
-const heard: Array<{ sessionId: string; verdict: string }> = [];
-const listener: MachineReviewListener = {
-  machineReviewed: async (sessionId, report) => {
-    heard.push({ sessionId, verdict: report.verdict });
-  },
-};
+/** The review workflow's item of a session once the machine review told it (status, verdict, finding codes). */
+const item = (name: string, verdict: string, codes?: string[]) =>
+  waitFor(
+    async () => {
+      const row = await server.archive.db.selectFrom('review_items').select(['status', 'machine_verdict', 'finding_codes_json']).where('session_id', '=', sessions[name]!).executeTakeFirst();
+      return row?.machine_verdict === verdict && (!codes || row.finding_codes_json === JSON.stringify(codes)) ? row : null;
+    },
+    60_000,
+    `the review item of the ${name} session with verdict ${verdict}`,
+  );
 const customerId = randomUUID();
 const sessions: Record<string, string> = {};
 
@@ -42,13 +45,12 @@ async function record(name: string, o: MediaSessionOptions, flow: Omit<FlowOptio
   sessions[name] = s.sessionId;
 }
 
-const report = (name: string) => waitFor(() => server.review.reports.get(sessions[name]!), 300_000, `the machine report of the ${name} session`);
+const report = (name: string) => waitFor(() => server.machine.reports.get(sessions[name]!), 300_000, `the machine report of the ${name} session`);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dualrec-machine-review-'));
-  server = await Server.create(parseServerConfig({ dataDir: join(dir, 'server'), port: 0, jobPollMs: 100, review: { kwsModelDir: KWS_MODEL_DIR, screenshots: { sweepMs: 500 } } }), {
+  server = await Server.create(parseServerConfig({ dataDir: join(dir, 'server'), port: 0, jobPollMs: 100, machineReview: { kwsModelDir: KWS_MODEL_DIR, screenshots: { sweepMs: 500 } } }), {
     log: createLogger('server', process.env.DUALREC_LOG_LEVEL ?? 'silent'),
-    machineReviewListener: listener,
   });
   const { enrolledA } = await writeCheckMedia(dir);
   // The customer as the server knows them: branch, record and the enrolled face (descriptor of photo a).
@@ -95,7 +97,8 @@ describe('machine review of recorded sessions', () => {
     expect(r.disclosure).toEqual({ rounds: 1, completed: true, startedAtSec: 3, endedAtSec: 11 });
     expect(r.engines.face).toMatch(/face-api/);
     expect(r.engines.speech).toMatch(/sherpa-onnx/);
-    expect(heard).toContainEqual({ sessionId: sessions.clean, verdict: 'pass' });
+    // The review workflow was told: a machine pass is final without a person.
+    expect(await item('clean', 'pass')).toMatchObject({ status: 'passed', finding_codes_json: '[]' });
   }, 300_000);
 
   it('flags a 20 s absence of the face, and only that', async () => {
@@ -116,6 +119,7 @@ describe('machine review of recorded sessions', () => {
     expect(r.verdict).toBe('fail');
     expect(r.speech!.confirmed).toBe(false);
     expect(r.booth.speech).toMatchObject({ passed: true, source: 'engine' });
+    expect(await item('silent', 'fail')).toMatchObject({ status: expect.stringMatching(/^(queued|assigned)$/) });
   }, 300_000);
 
   it('flags a capture gap, and only that, on a camera-only recording', async () => {
@@ -129,16 +133,16 @@ describe('machine review of recorded sessions', () => {
   }, 300_000);
 
   it('sampled screenshots of the recordings as they arrived, flagged where the face was missing', async () => {
-    const times = async (name: string) => (await server.review.screenshots.list(sessions[name]!)).map((x) => `${x.atSec}${x.flags.length ? `:${x.flags.join('+')}` : ''}`);
+    const times = async (name: string) => (await server.machine.screenshots.list(sessions[name]!)).map((x) => `${x.atSec}${x.flags.length ? `:${x.flags.join('+')}` : ''}`);
     const deadline = Date.now() + 60_000;
-    while ((await server.review.screenshots.list(sessions.absent!)).length < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while ((await server.machine.screenshots.list(sessions.absent!)).length < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const cursors = JSON.stringify(await server.archive.db.selectFrom('screenshot_cursors').selectAll().execute());
     expect(await times('clean')).toEqual(['0', '5', '10', '15', '20']);
     expect(await times('absent'), cursors).toEqual(['0', '5', '10:no_face', '15:no_face', '20:no_face', '25:no_face', '30', '35', '40']);
   }, 120_000);
 
   it('serves a screenshot to reviewers in the session branch only, and audits each access', async () => {
-    const shot = (await server.review.screenshots.list(sessions.clean!))[1]!;
+    const shot = (await server.machine.screenshots.list(sessions.clean!))[1]!;
     const url = (id: string, session = sessions.clean!) => `/api/v1/review/sessions/${session}/screenshots/${id}`;
     const a = await staffLogin(server, { roles: ['reviewer'], branches: ['br-a'] });
     const b = await staffLogin(server, { roles: ['reviewer'], branches: ['br-b'] });
@@ -146,7 +150,7 @@ describe('machine review of recorded sessions', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.headers['content-type']).toBe('image/jpeg');
     expect(ok.rawPayload.subarray(0, 2).toString('hex')).toBe('ffd8');
-    const audited = await server.archive.db.selectFrom('audit_log').selectAll().where('action', '=', 'review.screenshot.read').where('actor', '=', `staff:${a.principal.staffId}`).execute();
+    const audited = await server.archive.db.selectFrom('audit_log').selectAll().where('action', '=', 'review.screenshot').where('actor', '=', `staff:${a.principal.staffId}`).execute();
     expect(audited).toHaveLength(1);
     expect(audited[0]).toMatchObject({ target: `session:${sessions.clean}`, branch_id: 'br-a' });
     expect((await server.http.inject({ method: 'GET', url: url(shot.screenshotId), headers: b.headers })).statusCode).toBe(403);
@@ -162,24 +166,24 @@ describe('machine review of recorded sessions', () => {
     const res = await server.http.inject({ method: 'POST', url: `/api/v1/review/sessions/${sessions.clean}/machine-review`, headers: sup.headers });
     expect(res.statusCode).toBe(202);
     const after = await waitFor(async () => {
-      const r = await server.review.reports.get(sessions.clean!);
+      const r = await server.machine.reports.get(sessions.clean!);
       return r && r.createdAt > before.createdAt ? r : null;
     }, 300_000, 'the re-run report');
     expect(after.verdict).toBe('pass');
-    expect(await server.archive.db.selectFrom('audit_log').select('action').where('action', '=', 'review.machine.requeue').execute()).toHaveLength(1);
+    expect(await server.archive.db.selectFrom('audit_log').select('action').where('action', '=', 'review.machine_requeue').execute()).toHaveLength(1);
     const other = await staffLogin(server, { roles: ['supervisor'], branches: ['br-b'] });
     expect((await server.http.inject({ method: 'POST', url: `/api/v1/review/sessions/${sessions.clean}/machine-review`, headers: other.headers })).statusCode).toBe(403);
   }, 300_000);
 
-  it('stores a report asking for a person when the machine review gives up, and tells the listener', async () => {
+  it('stores a report asking for a person when the machine review gives up, and tells the review workflow', async () => {
     const reviewer = new MachineReviewer(
-      { db: server.archive.db, store: server.archive.store, ff: server.ffmpeg, workDir: join(dir, 'work'), config: ReviewConfig.parse({}), engines: server.review.engines, reports: new DbMachineReports(server.archive.db), listener },
+      { db: server.archive.db, store: server.archive.store, ff: server.ffmpeg, workDir: join(dir, 'work'), config: ReviewConfig.parse({}), engines: server.machine.engines, reports: new DbMachineReports(server.archive.db), listener: server.review.listener },
       createLogger('test', 'silent'),
     );
     await reviewer.handler().gaveUp!(sessions.gap!, 'ffmpeg failed (exit code 1)');
-    const r = (await server.review.reports.get(sessions.gap!))!;
+    const r = (await server.machine.reports.get(sessions.gap!))!;
     expect(r.verdict).toBe('needs_review');
     expect(r.findings).toEqual([{ code: 'machine_review_error', severity: 'review', message: 'the machine review failed: ffmpeg failed (exit code 1)', atSec: null, endSec: null }]);
-    expect(heard.at(-1)).toEqual({ sessionId: sessions.gap, verdict: 'needs_review' });
+    expect(await item('gap', 'needs_review', ['machine_review_error'])).toMatchObject({ finding_codes_json: '["machine_review_error"]' });
   });
 });

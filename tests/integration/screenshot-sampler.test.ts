@@ -27,16 +27,16 @@ let plain: string;
 
 const sampler = (segmentsPerSweep = 30) =>
   new ScreenshotSampler(
-    { db: server.archive.db, store: server.archive.store, keys: server.archive.keys, ff: server.ffmpeg, engines: server.review.engines, config: ReviewConfig.parse({ screenshots: { segmentsPerSweep } }), workDir: join(dir, 'work') },
+    { db: server.archive.db, store: server.archive.store, keys: server.archive.keys, ff: server.ffmpeg, engines: server.machine.engines, config: ReviewConfig.parse({ screenshots: { segmentsPerSweep } }), workDir: join(dir, 'work') },
     silent,
   );
 const cursor = (sessionId: string) => server.archive.db.selectFrom('screenshot_cursors').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
-const times = async (sessionId: string) => (await server.review.screenshots.list(sessionId)).map((s) => s.atSec);
+const times = async (sessionId: string) => (await server.machine.screenshots.list(sessionId)).map((s) => s.atSec);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dualrec-screenshots-'));
   // The server's own sampler is off: these tests run sweeps themselves.
-  server = await Server.create(parseServerConfig({ dataDir: join(dir, 'server'), port: 0, review: { screenshots: { enabled: false } } }), { log: silent });
+  server = await Server.create(parseServerConfig({ dataDir: join(dir, 'server'), port: 0, machineReview: { screenshots: { enabled: false } } }), { log: silent });
   await ensureBranches(server, ['br-a', 'br-b']);
   writeCameraImage(FACES.a, join(dir, 'a.jpg'));
   writeCameraVideo(join(dir, 'cam.mp4'), [{ image: join(dir, 'a.jpg'), seconds: 12 }, { image: null, seconds: 60 }]);
@@ -74,16 +74,16 @@ describe('screenshot sampler', () => {
   }, 300_000);
 
   it('flags the screenshots where the camera shows no face, and stores them under the session archive prefix', async () => {
-    const shots = await server.review.screenshots.list(faceThenRoom);
+    const shots = await server.machine.screenshots.list(faceThenRoom);
     const flagged = (t: number) => shots.find((s) => s.atSec === t)!.flags;
     for (const t of [0, 5, 10]) expect(flagged(t), `${t} s`).toEqual([]);
     for (const t of [15, 20, 40, 60]) expect(flagged(t), `${t} s`).toEqual(['no_face']);
     expect(shots[0]).toMatchObject({ width: 640, height: 360, faces: 1, distance: null });
     const row = await server.archive.db.selectFrom('screenshots').selectAll().where('session_id', '=', faceThenRoom).where('at_sec', '=', 5).executeTakeFirstOrThrow();
     expect(row.storage_key).toBe(`archive/${faceThenRoom}/screenshots/000005000.jpg`);
-    const jpeg = await server.review.screenshots.image(faceThenRoom, String(row.screenshot_id));
+    const jpeg = await server.machine.screenshots.image(faceThenRoom, String(row.screenshot_id));
     expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
-    await expect(server.review.screenshots.image(plain, String(row.screenshot_id))).rejects.toMatchObject({ code: 'screenshot.unknown' });
+    await expect(server.machine.screenshots.image(plain, String(row.screenshot_id))).rejects.toMatchObject({ code: 'screenshot.unknown' });
   });
 
   it('passed over the corrupt segment and sampled the rest', async () => {

@@ -12,7 +12,7 @@ export function serverCommand(): Command {
     .option('--time-zone <zone>', 'IANA time zone of the wall clock burned into archived videos', 'Asia/Shanghai')
     .option('--kws-model-dir <dir>', "keyword-spotting model folder for the machine review's speech pass (without it the pass is skipped)")
     .action(async (o: { data: string; host: string; port: number; timeZone: string; kwsModelDir?: string }) => {
-      const server = await Server.create(parseServerConfig({ dataDir: o.data, host: o.host, port: o.port, finalize: { timeZone: o.timeZone }, review: o.kwsModelDir ? { kwsModelDir: o.kwsModelDir } : {} }));
+      const server = await Server.create(parseServerConfig({ dataDir: o.data, host: o.host, port: o.port, finalize: { timeZone: o.timeZone }, machineReview: o.kwsModelDir ? { kwsModelDir: o.kwsModelDir } : {} }));
       const url = await server.listen();
       console.log(`dualrec server listening on ${url} (data in ${server.config.dataDir})`);
       console.log(`enroll a booth: dualrec enroll-code --data ${o.data}   then   dualrec booth --server ${url} --code <code>`);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_FACE_THRESHOLD } from '../../../protocol/checks.js';
 
 /**
- * Machine review and screenshots (issue 8), server config `review`. Without `kwsModelDir` the
+ * Machine review and screenshots (issue 8), server config `machineReview`. Without `kwsModelDir` the
  * speech pass is skipped (an info finding says so); it is never guessed.
  */
 export const ReviewConfig = z.strictObject({

@@ -30,7 +30,7 @@ export class ServerEngines implements ReviewEngines {
   }
 
   async speech(): Promise<SpeechEngine | { unavailable: string; failed: boolean }> {
-    if (!this.kwsModelDir) return { unavailable: 'no speech model is configured (review.kwsModelDir)', failed: false };
+    if (!this.kwsModelDir) return { unavailable: 'no speech model is configured (machineReview.kwsModelDir)', failed: false };
     if (this.speechEngine) return this.speechEngine;
     try {
       this.speechEngine = SherpaSpeechEngine.create({ kwsModelDir: this.kwsModelDir });
