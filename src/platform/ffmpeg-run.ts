@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { DependencyError, DualrecError } from '../core/errors.js';
 import { ProgressParser, type FfmpegProgress } from '../core/ffmpeg-progress.js';
 import type { FfmpegInfo } from './ffmpeg.js';
@@ -36,8 +36,6 @@ export function runFfmpeg(ff: FfmpegInfo, args: readonly string[], opts: FfmpegR
     if (opts.signal?.aborted) return reject(new DualrecError('ffmpeg.aborted', `${opts.what}: aborted before it started`));
     const child = spawn(ff.ffmpeg, full, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    let timedOut = false;
-    let aborted = false;
     const parser = new ProgressParser();
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -50,19 +48,8 @@ export function runFfmpeg(ff: FfmpegInfo, args: readonly string[], opts: FfmpegR
     child.stderr.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
     });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs);
-    const onAbort = () => {
-      aborted = true;
-      child.kill('SIGKILL');
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const done = () => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-    };
+    const watch = killOnTimeoutOrAbort(child, opts.timeoutMs, opts.signal);
+    const done = () => watch.dispose();
     child.on('error', (err) => {
       done();
       reject(new DependencyError('ffmpeg.missing', `${opts.what}: cannot run ${ff.ffmpeg}: ${err.message}`, undefined, { cause: err }));
@@ -71,13 +58,37 @@ export function runFfmpeg(ff: FfmpegInfo, args: readonly string[], opts: FfmpegR
       done();
       const wallSec = Number(process.hrtime.bigint() - started) / 1e9;
       if (code === 0) return resolve({ wallSec });
-      const tail = stderrTail(stderr);
-      if (aborted) return reject(new DualrecError('ffmpeg.aborted', `${opts.what}: aborted`));
-      if (timedOut) return reject(new DependencyError('ffmpeg.timeout', `${opts.what}: ffmpeg did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was killed${tail ? `; stderr: ${tail}` : ''}`));
-      const how = code !== null ? `exit code ${code}` : `signal ${signal}`;
-      reject(new DependencyError('ffmpeg.failed', `${opts.what}: ffmpeg failed (${how})${tail ? `: ${tail}` : ' without a message'}`));
+      reject(ffmpegExitError(opts.what, { code, signal }, watch, stderr, opts.timeoutMs));
     });
   });
+}
+
+/** Kills `child` when `timeoutMs` passes or `signal` aborts, and tells which happened; `dispose()` stops watching. */
+export function killOnTimeoutOrAbort(child: ChildProcess, timeoutMs: number, signal?: AbortSignal): { readonly timedOut: boolean; readonly aborted: boolean; dispose(): void } {
+  const state = { timedOut: false, aborted: false, dispose };
+  const timer = setTimeout(() => {
+    state.timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const onAbort = () => {
+    state.aborted = true;
+    child.kill('SIGKILL');
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  function dispose(): void {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+  return state;
+}
+
+/** Why an FFmpeg run that did not exit 0 failed: aborted, timed out, or its exit status with the tail of its stderr. */
+export function ffmpegExitError(what: string, exit: { code: number | null; signal: NodeJS.Signals | null }, watch: { timedOut: boolean; aborted: boolean }, stderr: string, timeoutMs: number): DualrecError {
+  const tail = stderrTail(stderr);
+  if (watch.aborted) return new DualrecError('ffmpeg.aborted', `${what}: aborted`);
+  if (watch.timedOut) return new DependencyError('ffmpeg.timeout', `${what}: ffmpeg did not finish within ${Math.round(timeoutMs / 1000)} s and was killed${tail ? `; stderr: ${tail}` : ''}`);
+  const how = exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal}`;
+  return new DependencyError('ffmpeg.failed', `${what}: ffmpeg failed (${how})${tail ? `: ${tail}` : ' without a message'}`);
 }
 
 /** The last lines of FFmpeg's stderr, joined with " | " for a one-line error message. */

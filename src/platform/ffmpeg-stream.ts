@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { DependencyError, DualrecError } from '../core/errors.js';
 import type { FfmpegInfo } from './ffmpeg.js';
+import { ffmpegExitError, killOnTimeoutOrAbort } from './ffmpeg-run.js';
 
 export interface FfmpegStreamOptions {
   /** What the run does, for error messages. */
@@ -22,8 +23,6 @@ export async function* ffmpegStdout(ff: FfmpegInfo, args: readonly string[], opt
   const child = spawn(ff.ffmpeg, ['-hide_banner', '-nostdin', '-nostats', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   let partial = '';
-  let timedOut = false;
-  let aborted = false;
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-4000);
@@ -36,15 +35,7 @@ export async function* ffmpegStdout(ff: FfmpegInfo, args: readonly string[], opt
     child.on('error', (error) => resolve({ code: null, signal: null, error }));
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, opts.timeoutMs);
-  const onAbort = () => {
-    aborted = true;
-    child.kill('SIGKILL');
-  };
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const watch = killOnTimeoutOrAbort(child, opts.timeoutMs, opts.signal);
   let finished = false;
   try {
     for await (const chunk of child.stdout) yield chunk as Buffer;
@@ -52,16 +43,9 @@ export async function* ffmpegStdout(ff: FfmpegInfo, args: readonly string[], opt
     if (partial && opts.onStderrLine) opts.onStderrLine(partial);
     finished = true;
     if (r.error) throw new DependencyError('ffmpeg.missing', `${opts.what}: cannot run ${ff.ffmpeg}: ${r.error.message}`, undefined, { cause: r.error });
-    if (aborted) throw new DualrecError('ffmpeg.aborted', `${opts.what}: aborted`);
-    if (timedOut) throw new DependencyError('ffmpeg.timeout', `${opts.what}: ffmpeg did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was killed`);
-    if (r.code !== 0) {
-      const how = r.code !== null ? `exit code ${r.code}` : `signal ${r.signal}`;
-      const last = tail.trim().split('\n').slice(-5).join(' | ');
-      throw new DependencyError('ffmpeg.failed', `${opts.what}: ffmpeg failed (${how})${last ? `: ${last}` : ''}`);
-    }
+    if (r.code !== 0) throw ffmpegExitError(opts.what, r, watch, tail, opts.timeoutMs);
   } finally {
-    clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onAbort);
+    watch.dispose();
     if (!finished) {
       child.kill('SIGKILL');
       await exited;
