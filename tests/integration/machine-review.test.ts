@@ -139,6 +139,12 @@ describe('machine review of recorded sessions', () => {
     const cursors = JSON.stringify(await server.archive.db.selectFrom('screenshot_cursors').selectAll().execute());
     expect(await times('clean')).toEqual(['0', '5', '10', '15', '20']);
     expect(await times('absent'), cursors).toEqual(['0', '5', '10:no_face', '15:no_face', '20:no_face', '25:no_face', '30', '35', '40']);
+    // The machine review put the customer's face distance on the screenshots it could measure.
+    await report('clean');
+    const clean = await server.machine.screenshots.list(sessions.clean!);
+    const measured = clean.filter((x) => x.distance !== null);
+    expect(measured.length).toBeGreaterThanOrEqual(3);
+    for (const x of measured) expect(x.distance!).toBeLessThan(0.42);
   }, 120_000);
 
   it('serves a screenshot to reviewers in the session branch only, and audits each access', async () => {

@@ -21,6 +21,7 @@ import type { JobHandler } from '../../archive/job-queue.js';
 import type { ServerDb } from '../../db/schema.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { MachineReviewListener } from '../ports.js';
+import { matchScreenshots } from '../screenshots/screenshot-store.js';
 import { cameraRegion } from './camera-region.js';
 import { facePass, speechPass } from './media-passes.js';
 import type { DbMachineReports } from './report-store.js';
@@ -110,6 +111,8 @@ export class MachineReviewer {
           onProgress: (at) => ctx.onProgress(0.02 + 0.78 * Math.min(1, at / Math.max(1, mediaDurationSec))),
         });
         face = summarizeFaces(samples, config.faceEverySec, config.faceThreshold);
+        // The sampler could not know the customer while recording: the distances go on the screenshots now.
+        if (face.matchedShare !== null) await matchScreenshots(db, sessionId, face, config.matchEverySec / 2 + config.faceEverySec);
       }
 
       const { speech, speechSkipped, speechFailed, speechEngine } = await this.speech(file, hasAudio, facts, ctx.signal);

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { IntegrityError, NotFoundError, describeIssues } from '../../../core/errors.js';
-import { ScreenshotView } from '../../../protocol/review.js';
+import { screenshotMatch } from '../../../core/review/screenshot-match.js';
+import { ScreenshotView, type FaceSummary } from '../../../protocol/review.js';
 import type { ServerDb } from '../../db/schema.js';
 import type { DerivedFile } from '../../evidence/evidence-files.js';
 import type { BlobStore } from '../../storage/blob-store.js';
@@ -70,4 +71,22 @@ export class DbScreenshots implements Screenshots {
 export async function listScreenshotFiles(db: Kysely<ServerDb>, sessionId: string): Promise<DerivedFile[]> {
   const rows = await db.selectFrom('screenshots').select(['at_sec', 'storage_key', 'sha256', 'bytes']).where('session_id', '=', sessionId).orderBy('at_sec').execute();
   return rows.map((r) => ({ kind: `screenshot-${String(Math.round(Number(r.at_sec) * 1000)).padStart(9, '0')}`, key: r.storage_key, sha256: r.sha256, bytes: Number(r.bytes), mediaType: 'image/jpeg' }));
+}
+
+/**
+ * Puts the machine review's face distances on a session's screenshots (core/review/screenshot-match.ts):
+ * the nearest measured face-pass sample within `withinSec`, and `face_mismatch` above the threshold.
+ * Returns how many screenshots changed.
+ */
+export async function matchScreenshots(db: Kysely<ServerDb>, sessionId: string, face: FaceSummary, withinSec: number): Promise<number> {
+  const rows = await db.selectFrom('screenshots').selectAll().where('session_id', '=', sessionId).execute();
+  let changed = 0;
+  for (const r of rows) {
+    const v = view(r);
+    const m = screenshotMatch(v.atSec, v.faces, v.flags, face.samples, face.threshold, withinSec);
+    if (m.distance === v.distance && JSON.stringify(m.flags) === JSON.stringify(v.flags)) continue;
+    await db.updateTable('screenshots').set({ distance: m.distance, flags_json: JSON.stringify(m.flags) }).where('screenshot_id', '=', r.screenshot_id).execute();
+    changed++;
+  }
+  return changed;
 }

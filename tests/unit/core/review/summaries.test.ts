@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateKeywords } from '../../../../src/core/keywords.js';
 import { summarizeFaces } from '../../../../src/core/review/face-summary.js';
+import { screenshotMatch } from '../../../../src/core/review/screenshot-match.js';
 import { refusalsAfter, summarizeSpeech } from '../../../../src/core/review/speech-summary.js';
 import type { FaceSample } from '../../../../src/protocol/review.js';
 
@@ -62,5 +63,27 @@ describe('speech summary', () => {
     expect(refusalsAfter(s.heard, 11)).toEqual([{ phraseId: 'refusal', text: '我不同意', atSec: 13 }]);
     expect(refusalsAfter(s.heard, 14)).toEqual([]);
     expect(summarizeSpeech([{ phraseId: 'x', text: 'y', atSec: 1 }], 1, [], 0).confirmed).toBe(false);
+  });
+});
+
+describe('screenshot match', () => {
+  const samples: FaceSample[] = [
+    { atSec: 0, faces: 1, distance: 0.3 },
+    { atSec: 1, faces: 1, distance: null },
+    { atSec: 5, faces: 1, distance: 0.55 },
+    { atSec: 30, faces: 1, distance: 0.2 },
+  ];
+
+  it('takes the nearest measured sample within reach and flags a mismatch', () => {
+    expect(screenshotMatch(0, 1, [], samples, 0.42, 3.5)).toEqual({ distance: 0.3, flags: [] });
+    expect(screenshotMatch(4, 1, [], samples, 0.42, 3.5)).toEqual({ distance: 0.55, flags: ['face_mismatch'] });
+    expect(screenshotMatch(5, 1, ['face_mismatch'], samples, 0.42, 3.5)).toEqual({ distance: 0.55, flags: ['face_mismatch'] });
+  });
+
+  it('measures nothing without one face or a sample in reach, and drops a stale mismatch flag', () => {
+    expect(screenshotMatch(15, 1, ['face_mismatch'], samples, 0.42, 3.5)).toEqual({ distance: null, flags: [] });
+    expect(screenshotMatch(0, 0, ['no_face'], samples, 0.42, 3.5)).toEqual({ distance: null, flags: ['no_face'] });
+    expect(screenshotMatch(5, 2, ['multiple_faces'], samples, 0.42, 3.5)).toEqual({ distance: null, flags: ['multiple_faces'] });
+    expect(screenshotMatch(30, null, [], samples, 0.42, 3.5)).toEqual({ distance: null, flags: [] });
   });
 });
