@@ -52,6 +52,8 @@ export default defineConfig({
           'kiosk-remote': resolve(root, 'renderer/kiosk/remote.html'),
           // The fleet console page, served by the central server at /ui/console/fleet/.
           fleet: resolve(root, 'renderer/console/fleet/index.html'),
+          // The review console (reviewers and supervisors), served at /ui/console/review/.
+          review: resolve(root, 'renderer/console/review/index.html'),
         },
       },
     },

@@ -1,6 +1,7 @@
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
+import '../shared/base.css';
 import './styles.css';
 
 createApp(App).use(createPinia()).mount('#app');

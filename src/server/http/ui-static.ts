@@ -12,8 +12,8 @@ export function defaultUiDir(): string {
 }
 
 /**
- * Serves the built web pages (out/renderer; the fleet console is `/ui/console/fleet/`) as public
- * static files: they hold no data, and every API call they make carries the staff token. Without
+ * Serves the built web pages (out/renderer: the fleet console is `/ui/console/fleet/`, the review
+ * console for reviewers and supervisors `/ui/console/review/`) as public static files: they hold no data, and every API call they make carries the staff token. Without
  * a build the route answers 404 `ui.not_built`.
  */
 export async function registerUiStatic(app: FastifyInstance, uiDir: string, log: Logger): Promise<void> {

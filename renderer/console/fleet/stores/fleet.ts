@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { BoothConfigResponse, FleetBoothView, FleetListQuery, FleetSettings } from '../../../../src/protocol/fleet.js';
+import type { StaffRole } from '../../../../src/protocol/staff.js';
 import type { BranchView, EnrollmentCodeResponse } from '../../../../src/protocol/staff-api.js';
 import { FleetApi } from '../api.js';
 
@@ -14,6 +15,7 @@ export const useFleetStore = defineStore('fleet', () => {
   const status = ref<FleetStatus>('signed-out');
   const error = ref<string | null>(null);
   const user = ref<string | null>(null);
+  const roles = ref<StaffRole[]>([]);
   const booths = ref<FleetBoothView[]>([]);
   const branches = ref<BranchView[]>([]);
   const filters = ref<FleetListQuery>({});
@@ -37,6 +39,7 @@ export const useFleetStore = defineStore('fleet', () => {
     try {
       const res = await api.login(username, password);
       user.value = res.principal.username;
+      roles.value = res.principal.roles;
       branches.value = (await api.branches()).branches;
       status.value = 'ready';
       await refresh();
@@ -55,6 +58,8 @@ export const useFleetStore = defineStore('fleet', () => {
 
   function signOut(): void {
     api.logout();
+    user.value = null;
+    roles.value = [];
     stop();
   }
 
@@ -94,5 +99,5 @@ export const useFleetStore = defineStore('fleet', () => {
     }
   }
 
-  return { status, error, user, booths, branches, filters, code, selected, config, saved, versions, signIn, signOut, refresh, createCode, select, saveConfig };
+  return { status, error, user, roles, booths, branches, filters, code, selected, config, saved, versions, signIn, signOut, refresh, createCode, select, saveConfig };
 });
