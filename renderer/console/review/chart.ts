@@ -16,9 +16,10 @@ export function niceMax(v: number): number {
   return 10 * p;
 }
 
-/** Evenly spaced axis ticks 0..max (max a niceMax), at most `count + 1` of them, whole numbers. */
-export function ticks(max: number, count = 4): number[] {
-  const step = Math.max(1, Math.ceil(max / count));
+/** Axis ticks 0..max in whole 1, 2 or 5 × 10ⁿ steps, at most `intervals` of them. */
+export function ticks(max: number, intervals = 5): number[] {
+  let step = 1;
+  for (let p = 1; max / step > intervals; p *= 10) step = [1, 2, 5, 10].map((m) => m * p).find((s) => max / s <= intervals) ?? 10 * p;
   const out: number[] = [];
   for (let v = 0; v <= max; v += step) out.push(v);
   return out;
