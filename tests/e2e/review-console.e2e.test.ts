@@ -59,7 +59,8 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS,
 
 describe('review console', () => {
   it('a reviewer seeks the player from the timeline and rejects; a supervisor overturns; the audit log shows both', async () => {
-    const sessionId = await walkFlow(stack.booth);
+    // Recording goes on 4 s after the disclosure, so its end is well inside the video the player seeks.
+    const sessionId = await walkFlow(stack.booth, undefined, 4000);
     await waitFor(async () => (await stack.booth.state()).session?.phase === 'archived', 90_000, 'the session to be archived');
 
     const reviewer = await staffLogin(stack.server, { roles: ['reviewer'], branches: [BRANCH], username: 'rev-li' });

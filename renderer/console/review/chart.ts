@@ -72,6 +72,26 @@ export function distanceLines(samples: readonly FaceSample[], x: (sec: number) =
   return lines.map((l) => l.join(' '));
 }
 
+type Day = { day: string; decisions: number; overturned: number };
+
+/**
+ * Every day from `from` to `to` (YYYY-MM-DD, inclusive, at most `maxDays`), with the counts the
+ * server gave and zero for the days it did not list, so the chart's time axis is even.
+ */
+export function fillDays(days: readonly Day[], from: string, to: string, maxDays = 366): Day[] {
+  const given = new Map(days.map((d) => [d.day, d]));
+  const start = Date.parse(`${from}T00:00:00Z`);
+  const end = Date.parse(`${to}T00:00:00Z`);
+  if (Number.isNaN(start) || Number.isNaN(end) || end < start) return [...days];
+  const out: Day[] = [];
+  for (let t = start; t <= end && out.length < maxDays; t += 86_400_000) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    out.push(given.get(day) ?? { day, decisions: 0, overturned: 0 });
+  }
+  for (const d of days) if (!out.some((o) => o.day === d.day)) out.push(d);
+  return out.sort((a, b) => a.day.localeCompare(b.day));
+}
+
 export interface Bar {
   day: string;
   decisions: number;
@@ -85,11 +105,11 @@ export interface Bar {
   overHeight: number;
 }
 
-/** Bars for decisions per day in a `width` × `height` plot (baseline at `height`), with `max` at the top. */
-export function throughputBars(days: readonly { day: string; decisions: number; overturned: number }[], width: number, height: number, max: number): Bar[] {
+/** Bars for decisions per day in a `width` × `height` plot (baseline at `height`), with `max` at the top; a bar is at most `maxBar` wide. */
+export function throughputBars(days: readonly Day[], width: number, height: number, max: number, maxBar = Infinity): Bar[] {
   if (days.length === 0) return [];
   const slot = width / days.length;
-  const barW = Math.max(1, slot * 0.7);
+  const barW = Math.min(maxBar, Math.max(1, slot * 0.7));
   const h = linear(0, max, 0, height);
   return days.map((d, i) => {
     const total = h(d.decisions);

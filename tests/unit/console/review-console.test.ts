@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { FaceSample, ReviewTimelineEntry } from '../../../src/protocol/review.js';
 import { consolePages } from '../../../renderer/console/shared/pages.js';
 import { queryString } from '../../../renderer/console/shared/api-client.js';
-import { distanceLines, linear, niceMax, presenceRuns, throughputBars, ticks } from '../../../renderer/console/review/chart.js';
+import { distanceLines, fillDays, linear, niceMax, presenceRuns, throughputBars, ticks } from '../../../renderer/console/review/chart.js';
 import { clock, dateInput, dayBound, lastDays, minutes, percent } from '../../../renderer/console/review/format.js';
 import { parseRoute, routeHash } from '../../../renderer/console/review/route.js';
 import { countByKind, placedFindings, timelineRows, trackShare } from '../../../renderer/console/review/timeline.js';
@@ -127,6 +127,17 @@ describe('chart scaling', () => {
       [215, 70, 50, 50, 50, 50],
     ]);
     expect(throughputBars([], 300, 100, 10)).toEqual([]);
+    const [wide] = throughputBars([{ day: '2026-01-01', decisions: 1, overturned: 0 }], 300, 100, 1, 48);
+    expect([wide!.x, wide!.width]).toEqual([126, 48]);
+  });
+
+  it('fills the period with the days the server did not list, in order', () => {
+    const days = fillDays([{ day: '2026-02-28', decisions: 4, overturned: 1 }, { day: '2026-02-26', decisions: 2, overturned: 0 }], '2026-02-26', '2026-03-01');
+    expect(days.map((d) => `${d.day}:${d.decisions}`)).toEqual(['2026-02-26:2', '2026-02-27:0', '2026-02-28:4', '2026-03-01:0']);
+    // A day outside the period (time zones) is kept, not dropped; a bad period leaves the list as given.
+    expect(fillDays([{ day: '2026-02-25', decisions: 1, overturned: 0 }], '2026-02-26', '2026-02-26').map((d) => d.day)).toEqual(['2026-02-25', '2026-02-26']);
+    expect(fillDays([{ day: '2026-02-25', decisions: 1, overturned: 0 }], '', '2026-02-26')).toHaveLength(1);
+    expect(fillDays([], '2026-01-01', '2030-01-01', 10)).toHaveLength(10);
   });
 });
 

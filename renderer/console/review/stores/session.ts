@@ -39,8 +39,10 @@ export const useSessionStore = defineStore('session', () => {
     status.value = 'idle';
   }
 
+  /** Loads the page; again for the same session (after a decision) it keeps the player's link and the pictures it has. */
   async function load(sessionId: string): Promise<void> {
-    if (loadedFor !== sessionId) clear();
+    const again = loadedFor === sessionId;
+    if (!again) clear();
     loadedFor = sessionId;
     status.value = 'loading';
     error.value = null;
@@ -49,7 +51,8 @@ export const useSessionStore = defineStore('session', () => {
       if (loadedFor !== sessionId) return;
       detail.value = d;
       status.value = 'ready';
-      await Promise.all([linkVideo(), ...d.screenshots.map((s) => loadShot(sessionId, s.screenshotId))]);
+      const missing = d.screenshots.filter((s) => !(s.screenshotId in shots.value));
+      await Promise.all([...(again && videoUrl.value ? [] : [linkVideo()]), ...missing.map((s) => loadShot(sessionId, s.screenshotId))]);
     } catch (err) {
       if (loadedFor !== sessionId) return;
       status.value = 'failed';
@@ -94,7 +97,8 @@ export const useSessionStore = defineStore('session', () => {
     try {
       await api.decide(d.item.sessionId, req.data);
       decided.value = req.data.decision;
-      await load(d.item.sessionId);
+      const auth = useAuthStore();
+      await Promise.all([load(d.item.sessionId), auth.isReviewer ? auth.heartbeat() : null]);
       return true;
     } catch (err) {
       decisionError.value = { fields: [], message: (err as Error).message };

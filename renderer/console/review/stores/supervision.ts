@@ -12,6 +12,8 @@ export type SampledDecision = SupervisionSample['decisions'][number];
 /** The supervisor page: a period, the sample of decisions to check, reviewer statistics and throughput. */
 export const useSupervisionStore = defineStore('supervision', () => {
   const period = ref(lastDays(7));
+  /** The period the shown data is for (the form may have changed since). */
+  const loadedPeriod = ref({ ...period.value });
   const rate = ref('0.1');
   const unchecked = ref(false);
   const sample = ref<SampledDecision[]>([]);
@@ -43,6 +45,7 @@ export const useSupervisionStore = defineStore('supervision', () => {
       sample.value = s.decisions;
       reviewers.value = st.reviewers;
       throughput.value = st.throughput;
+      loadedPeriod.value = { ...period.value };
       status.value = 'ready';
     } catch (err) {
       status.value = 'failed';
@@ -78,5 +81,5 @@ export const useSupervisionStore = defineStore('supervision', () => {
     }
   }
 
-  return { period, rate, unchecked, sample, reviewers, throughput, status, error, checkErrors, checking, load, check };
+  return { period, loadedPeriod, rate, unchecked, sample, reviewers, throughput, status, error, checkErrors, checking, load, check };
 });
