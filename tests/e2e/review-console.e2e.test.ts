@@ -92,12 +92,14 @@ describe('review console', () => {
 
     await row.getByTestId('open-session').click();
     await rp.getByTestId('timeline').waitFor();
-    await rp.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1, undefined, { timeout: 20_000 });
+    const player = rp.getByTestId('player');
+    type Media = { readyState: number; currentTime: number };
+    await expect.poll(() => player.evaluate((v) => (v as unknown as Media).readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     const ended = rp.locator('button.entry', { has: rp.locator('[title="disclosureEnded"]') });
     const at = Number(await ended.getAttribute('data-at'));
     expect(at).toBeGreaterThan(DISCLOSURE_SEC - 1);
     await ended.click();
-    await expect.poll(() => rp.evaluate(() => document.querySelector('video')!.currentTime), { timeout: 10_000 }).toBeCloseTo(at, 1);
+    await expect.poll(() => player.evaluate((v) => (v as unknown as Media).currentTime), { timeout: 10_000 }).toBeCloseTo(at, 1);
     // The screenshots came through the token-authenticated route as blob: URLs.
     await expect.poll(() => rp.locator('[data-testid="screenshots"] img').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await rp.locator('[data-testid="screenshots"] img').first().getAttribute('src')).toMatch(/^blob:/);

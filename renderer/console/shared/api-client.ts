@@ -25,8 +25,17 @@ export function queryString(q: Record<string, unknown>): string {
   return qs ? `?${qs}` : '';
 }
 
+/** When to renew an access token that expires at `expiresAt`: a fifth of its life (at most a minute) before. */
+export function refreshDelayMs(expiresAt: string, now = Date.now()): number {
+  const left = Date.parse(expiresAt) - now;
+  return Math.max(0, left - Math.min(60_000, left / 5));
+}
+
 export class StaffApiClient {
   private token: string | null = null;
+  private renewal: ReturnType<typeof setTimeout> | null = null;
+  /** Why the last renewal failed (the token then runs out and the next call answers 401). */
+  renewalError: string | null = null;
 
   constructor(protected readonly base = API_PREFIX) {}
 
@@ -36,12 +45,44 @@ export class StaffApiClient {
 
   async login(username: string, password: string): Promise<AccessTokenResponse> {
     const res = await this.request('POST', '/auth/login', AccessTokenResponse, { username, password }, false);
-    this.token = res.accessToken;
+    this.hold(res);
     return res;
   }
 
-  logout(): void {
+  /** Ends the login on the server too (POST /auth/logout); the token is forgotten first, whatever the answer. */
+  async logout(): Promise<void> {
+    const token = this.token;
+    this.forget();
+    if (!token) return;
+    try {
+      await fetch(`${this.base}/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    } catch (err) {
+      throw new ApiError('network', `signed out here, but the server was not told: ${(err as Error).message}`, 0);
+    }
+  }
+
+  /** Keeps the token and renews it (POST /auth/refresh) before it expires, for as long as the login lasts. */
+  private hold(res: AccessTokenResponse): void {
+    this.token = res.accessToken;
+    if (this.renewal) clearTimeout(this.renewal);
+    this.renewal = setTimeout(() => {
+      this.renewal = null;
+      this.request('POST', '/auth/refresh', AccessTokenResponse, {}).then(
+        (r) => {
+          this.renewalError = null;
+          this.hold(r);
+        },
+        (err: unknown) => {
+          this.renewalError = (err as Error).message;
+        },
+      );
+    }, refreshDelayMs(res.expiresAt));
+  }
+
+  private forget(): void {
     this.token = null;
+    if (this.renewal) clearTimeout(this.renewal);
+    this.renewal = null;
   }
 
   /** A JSON call: `schema` validates the answer. */
@@ -76,7 +117,7 @@ export class StaffApiClient {
     }
     if (res.ok) return res;
     const e = ErrorBody.safeParse(await res.json().catch(() => null));
-    if (res.status === 401) this.token = null;
+    if (res.status === 401) this.forget();
     throw new ApiError(e.success ? e.data.error.code : `http.${res.status}`, e.success ? e.data.error.message : `HTTP ${res.status}`, res.status);
   }
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaceSample, ReviewTimelineEntry } from '../../../src/protocol/review.js';
 import { consolePages } from '../../../renderer/console/shared/pages.js';
-import { queryString } from '../../../renderer/console/shared/api-client.js';
+import { queryString, refreshDelayMs } from '../../../renderer/console/shared/api-client.js';
 import { distanceLines, fillDays, linear, niceMax, presenceRuns, throughputBars, ticks } from '../../../renderer/console/review/chart.js';
 import { clock, dateInput, dayBound, lastDays, minutes, percent } from '../../../renderer/console/review/format.js';
 import { parseRoute, routeHash } from '../../../renderer/console/review/route.js';
@@ -147,6 +147,13 @@ describe('console pages and queries', () => {
     expect(consolePages(['supervisor', 'admin']).map((p) => p.href)).toEqual(['/ui/console/review/', '/ui/console/fleet/']);
     expect(consolePages(['admin']).map((p) => p.page)).toEqual(['fleet']);
     expect(consolePages(['booth_staff'])).toEqual([]);
+  });
+
+  it('renews a token a fifth of its life (at most a minute) before it expires, never in the past', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(refreshDelayMs('2026-01-01T00:15:00Z', now)).toBe(14 * 60_000);
+    expect(refreshDelayMs('2026-01-01T00:01:40Z', now)).toBe(80_000);
+    expect(refreshDelayMs('2025-12-31T23:59:00Z', now)).toBe(0);
   });
 
   it('the query string keeps only set string values', () => {

@@ -57,7 +57,7 @@ export const useFleetStore = defineStore('fleet', () => {
   }
 
   function signOut(): void {
-    api.logout();
+    api.logout().catch((err: unknown) => (error.value = (err as Error).message));
     user.value = null;
     roles.value = [];
     stop();

@@ -50,7 +50,7 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   function signOut(): void {
-    api.logout();
+    api.logout().catch((err: unknown) => (error.value = (err as Error).message));
     if (timer) clearInterval(timer);
     timer = null;
     user.value = null;
