@@ -35,7 +35,13 @@ beforeAll(async () => {
     segmentSeconds: 2,
     branchId: BRANCH,
     server: { review: { sweepMs: 200 } },
-    booth: { capture: { fake: { cameraImage: join(media, 'a.jpg'), micAudio: join(media, 'confirm.wav') } }, kiosk: kioskConfig(DISCLOSURE_SEC) },
+    booth: {
+      capture: { fake: { cameraImage: join(media, 'a.jpg'), micAudio: join(media, 'confirm.wav') } },
+      // The product's confirmation is what the fake microphone says, so the machine hears it.
+      kiosk: kioskConfig(DISCLOSURE_SEC, {
+        products: [{ productId: 'demo-fund-001', name: { zh: '稳健理财', en: 'Basic plan' }, riskLevel: 'R3', disclosure: { generate: { seconds: DISCLOSURE_SEC } }, phrases: [{ id: 'buy', text: '我确认购买', en: 'I confirm the purchase' }] }],
+      }),
+    },
   });
   browser = await launchChromium();
 }, 180_000);
@@ -59,8 +65,9 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS,
 
 describe('review console', () => {
   it('a reviewer seeks the player from the timeline and rejects; a supervisor overturns; the audit log shows both', async () => {
-    // Recording goes on 4 s after the disclosure, so its end is well inside the video the player seeks.
-    const sessionId = await walkFlow(stack.booth, undefined, 4000);
+    // Recording goes on 12 s after the disclosure (the microphone's loop speaks the confirmation
+    // then), so the disclosure's end is well inside the video the player seeks.
+    const sessionId = await walkFlow(stack.booth, undefined, 12_000);
     await waitFor(async () => (await stack.booth.state()).session?.phase === 'archived', 90_000, 'the session to be archived');
 
     const reviewer = await staffLogin(stack.server, { roles: ['reviewer'], branches: [BRANCH], username: 'rev-li' });
@@ -93,13 +100,14 @@ describe('review console', () => {
     await row.getByTestId('open-session').click();
     await rp.getByTestId('timeline').waitFor();
     const player = rp.getByTestId('player');
-    type Media = { readyState: number; currentTime: number };
+    type Media = { readyState: number; currentTime: number; seeking: boolean };
     await expect.poll(() => player.evaluate((v) => (v as unknown as Media).readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     const ended = rp.locator('button.entry', { has: rp.locator('[title="disclosureEnded"]') });
     const at = Number(await ended.getAttribute('data-at'));
     expect(at).toBeGreaterThan(DISCLOSURE_SEC - 1);
     await ended.click();
     await expect.poll(() => player.evaluate((v) => (v as unknown as Media).currentTime), { timeout: 10_000 }).toBeCloseTo(at, 1);
+    await expect.poll(() => player.evaluate((v) => !(v as unknown as Media).seeking && (v as unknown as Media).readyState >= 2), { timeout: 10_000 }).toBe(true);
     // The screenshots came through the token-authenticated route as blob: URLs.
     await expect.poll(() => rp.locator('[data-testid="screenshots"] img').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await rp.locator('[data-testid="screenshots"] img').first().getAttribute('src')).toMatch(/^blob:/);
