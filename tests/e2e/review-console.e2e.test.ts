@@ -52,13 +52,15 @@ afterAll(async () => {
   rmSync(media, { recursive: true, force: true });
 });
 
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  page.on('pageerror', (err) => pageErrors.push(`${username}: ${err.message}`));
-  await page.goto(`${stack.serverUrl}/ui/console/review/`);
+async function signIn(page: Page, username: string, password: string, ok = true): Promise<void> {
+  if (page.url() === 'about:blank') {
+    page.on('pageerror', (err) => pageErrors.push(`${username}: ${err.message}`));
+    await page.goto(`${stack.serverUrl}/ui/console/review/`);
+  }
   await page.fill('input[name="username"]', username);
   await page.fill('input[name="password"]', password);
   await page.click('form[data-testid="login"] button[type="submit"]');
-  await page.getByTestId('tab-sessions').waitFor();
+  await page.getByTestId(ok ? 'tab-sessions' : 'error').waitFor();
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
@@ -84,6 +86,9 @@ describe('review console', () => {
 
     // ---- the reviewer ----
     const rp = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // A wrong password is refused with the server's message, and the form stays.
+    await signIn(rp, reviewer.username, 'not the password', false);
+    expect(await rp.getByTestId('error').textContent()).toMatch(/password|credentials|invalid/i);
     await signIn(rp, reviewer.username, reviewer.password);
     await rp.getByTestId('online').waitFor();
     expect(await rp.locator('html').getAttribute('lang')).toBe('zh-CN');
@@ -154,6 +159,12 @@ describe('review console', () => {
     await sp.getByTestId('check-line').waitFor();
     expect(await sp.getByTestId('check-line').textContent()).toContain('Overturned');
     await shot(sp, '6-supervisor-session');
+
+    // A session that does not exist (or is out of scope) says so.
+    await sp.goto(`${stack.serverUrl}/ui/console/review/#/sessions/00000000-0000-4000-8000-000000000000`);
+    await signIn(sp, supervisor.username, supervisor.password);
+    await sp.getByTestId('session-error').waitFor();
+    expect(await sp.getByTestId('session-error').textContent()).toContain('00000000-0000-4000-8000-000000000000');
 
     // ---- the audit log ----
     const res = await stack.server.http.inject({ method: 'GET', url: `/api/v1/audit?target=session:${sessionId}&limit=1000`, headers: supervisor.headers });
