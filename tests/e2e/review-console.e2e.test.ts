@@ -162,7 +162,6 @@ describe('review console', () => {
 
     // A session that does not exist (or is out of scope) says so.
     await sp.goto(`${stack.serverUrl}/ui/console/review/#/sessions/00000000-0000-4000-8000-000000000000`);
-    await signIn(sp, supervisor.username, supervisor.password);
     await sp.getByTestId('session-error').waitFor();
     expect(await sp.getByTestId('session-error').textContent()).toContain('00000000-0000-4000-8000-000000000000');
 
