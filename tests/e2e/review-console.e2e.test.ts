@@ -4,8 +4,9 @@
 // signs in (the heartbeat gets the item assigned), opens it, clicks a timeline entry that seeks the
 // player, tries to reject without a reason (a clear error, nothing sent), then rejects with one; a
 // supervisor signs in, samples the period and overturns the rejection; the audit log holds both.
-// Needs `npm run build` first (the server serves out/renderer at /ui/). Screenshots of every page
-// go to test-results/review-console/.
+// Before that, the supervisor's live page shows the session while it records, with its latest
+// screenshot. Needs `npm run build` first (the server serves out/renderer at /ui/). Screenshots
+// of every page go to test-results/review-console/.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,13 +68,29 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS,
 
 describe('review console', () => {
   it('a reviewer seeks the player from the timeline and rejects; a supervisor overturns; the audit log shows both', async () => {
-    // Recording goes on 12 s after the disclosure (the microphone's loop speaks the confirmation
-    // then), so the disclosure's end is well inside the video the player seeks.
-    const sessionId = await walkFlow(stack.booth, undefined, 12_000);
-    await waitFor(async () => (await stack.booth.state()).session?.phase === 'archived', 90_000, 'the session to be archived');
-
     const reviewer = await staffLogin(stack.server, { roles: ['reviewer'], branches: [BRANCH], username: 'rev-li' });
     const supervisor = await staffLogin(stack.server, { roles: ['supervisor'], branches: [BRANCH], username: 'sup-wang' });
+
+    // ---- the supervisor watches the booth record (live page) ----
+    const sp = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signIn(sp, supervisor.username, supervisor.password);
+    await sp.getByTestId('tab-live').click();
+    await sp.getByTestId('live-empty').waitFor();
+    const card = sp.locator('[data-testid="live"] li[data-session]');
+    // Recording goes on 12 s after the disclosure (the microphone's loop speaks the confirmation
+    // then), so the disclosure's end is well inside the video the player seeks.
+    const sessionId = await walkFlow(
+      stack.booth,
+      async () => {
+        // The sampler's first screenshot (at 0 s) shows up on the live page while the booth records.
+        await card.locator('img, [data-testid="live-shot-error"]').first().waitFor({ timeout: 30_000 });
+        await expect.poll(() => card.locator('img').count(), { timeout: 15_000 }).toBe(1);
+        await shot(sp, '0-supervisor-live');
+      },
+      12_000,
+    );
+    expect(await card.getAttribute('data-session')).toBe(sessionId);
+    await waitFor(async () => (await stack.booth.state()).session?.phase === 'archived', 90_000, 'the session to be archived');
     const detail = async (): Promise<ReviewSessionDetail> => {
       const res = await stack.server.http.inject({ method: 'GET', url: `/api/v1/review/sessions/${sessionId}`, headers: supervisor.headers });
       expect(res.statusCode, res.body).toBe(200);
@@ -135,8 +152,6 @@ describe('review console', () => {
     await shot(rp, '4-reviewer-rejected');
 
     // ---- the supervisor ----
-    const sp = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await signIn(sp, supervisor.username, supervisor.password);
     await sp.getByTestId('lang').click();
     expect(await sp.locator('html').getAttribute('lang')).toBe('en');
     await sp.getByTestId('tab-supervision').click();

@@ -1,7 +1,7 @@
 // The review console's calls (src/protocol/review-api.ts), on the consoles' shared client: the
 // bearer token stays in memory and every answer is validated against src/protocol.
 import type { z } from 'zod';
-import { MediaLink, ReviewerHeartbeat, ReviewList, SupervisionSample, SupervisionStats, type ReviewListQuery } from '../../../src/protocol/review-api.js';
+import { MediaLink, MonitorList, ReviewerHeartbeat, ReviewList, SupervisionSample, SupervisionStats, type ReviewListQuery } from '../../../src/protocol/review-api.js';
 import { ReviewDecisionView, ReviewItemView, ReviewSessionDetail, type ReviewDecisionRequest, type SupervisorCheckRequest } from '../../../src/protocol/review.js';
 import { BranchList } from '../../../src/protocol/staff-api.js';
 import { queryString, StaffApiClient } from '../shared/api-client.js';
@@ -31,6 +31,11 @@ export class ReviewApi extends StaffApiClient {
 
   decide(sessionId: string, req: ReviewDecisionRequest): Promise<ReviewItemView> {
     return this.request('POST', `${sessionPath(sessionId)}/decision`, ReviewItemView, req);
+  }
+
+  /** Sessions recording now in the caller's scope, with their latest screenshot. */
+  monitor(): Promise<MonitorList> {
+    return this.request('GET', '/monitor/sessions', MonitorList);
   }
 
   heartbeat(): Promise<ReviewerHeartbeat> {

@@ -45,13 +45,14 @@ describe('format', () => {
 });
 
 describe('routes', () => {
-  it('parses and formats the three pages; anything else is the list', () => {
+  it('parses and formats the pages; anything else is the list', () => {
     expect(parseRoute('')).toEqual({ page: 'sessions' });
     expect(parseRoute('#/sessions')).toEqual({ page: 'sessions' });
     expect(parseRoute('#/supervision')).toEqual({ page: 'supervision' });
+    expect(parseRoute('#/live')).toEqual({ page: 'live' });
     expect(parseRoute(`#/sessions/${SID.toUpperCase()}`)).toEqual({ page: 'session', sessionId: SID });
     for (const bad of ['#/sessions/not-a-uuid', '#/sessions/../x', `#/sessions/${SID}/more`, '#/admin']) expect(parseRoute(bad)).toEqual({ page: 'sessions' });
-    for (const r of [{ page: 'sessions' }, { page: 'supervision' }, { page: 'session', sessionId: SID }] as const) expect(parseRoute(routeHash(r))).toEqual(r);
+    for (const r of [{ page: 'sessions' }, { page: 'supervision' }, { page: 'live' }, { page: 'session', sessionId: SID }] as const) expect(parseRoute(routeHash(r))).toEqual(r);
   });
 });
 

@@ -4,7 +4,7 @@ import type zh from './zh-CN.js';
 const en: typeof zh = {
   title: 'Recording review',
   lang: { switch: '中文', label: 'Switch to Chinese' },
-  nav: { review: 'Review', fleet: 'Fleet', signOut: 'Sign out', pages: 'Console pages', sessions: 'Recordings', supervision: 'Supervision', tabs: 'Review pages' },
+  nav: { review: 'Review', fleet: 'Fleet', signOut: 'Sign out', pages: 'Console pages', sessions: 'Recordings', supervision: 'Supervision', live: 'Live', tabs: 'Review pages' },
   login: { title: 'Sign in', username: 'Username', password: 'Password', submit: 'Sign in', busy: 'Signing in…' },
   noRole: 'Your account has neither the reviewer nor the supervisor role.',
   online: 'Online · {n} open',
@@ -175,6 +175,16 @@ const en: typeof zh = {
     throughputLabel: 'Bar chart of decisions per day; the red part is the overturned ones',
     throughputEmpty: 'No decisions in this period.',
     legend: { decisions: 'decisions', overturned: 'overturned' },
+  },
+  live: {
+    title: 'Recording now',
+    hint: 'Refreshed every 5 s; the pictures come from the segments just uploaded.',
+    empty: 'No session is recording now.',
+    noShot: 'No screenshot yet',
+    alt: 'Latest screenshot of booth {booth}',
+    since: 'since {t}',
+    segments: '{n} segments',
+    faces: '{n} face(s)',
   },
   errors: { period: 'Choose both a start and an end day.', overturnComment: 'An overturn needs a comment (at least 3 characters).' },
 };

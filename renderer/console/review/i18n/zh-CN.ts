@@ -2,7 +2,7 @@
 const zh = {
   title: '双录审核',
   lang: { switch: 'English', label: 'Switch to English' },
-  nav: { review: '审核', fleet: '设备', signOut: '退出', pages: '控制台页面', sessions: '录像列表', supervision: '质检抽查', tabs: '审核页面' },
+  nav: { review: '审核', fleet: '设备', signOut: '退出', pages: '控制台页面', sessions: '录像列表', supervision: '质检抽查', live: '实时监看', tabs: '审核页面' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', busy: '正在登录…' },
   noRole: '您的账号没有审核或质检权限。',
   online: '在线 · 待审 {n} 条',
@@ -173,6 +173,16 @@ const zh = {
     throughputLabel: '每日审核结论数量柱状图，红色部分为被推翻的数量',
     throughputEmpty: '这个时间段没有审核结论。',
     legend: { decisions: '结论', overturned: '被推翻' },
+  },
+  live: {
+    title: '正在录制',
+    hint: '每 5 秒刷新；截图取自刚上传的录像片段。',
+    empty: '现在没有正在录制的会话。',
+    noShot: '还没有截图',
+    alt: '终端 {booth} 的最新截图',
+    since: '开始于 {t}',
+    segments: '{n} 个片段',
+    faces: '人脸 {n}',
   },
   errors: { period: '请选择开始和结束日期。', overturnComment: '推翻时请写明意见（至少 3 个字）。' },
 };
