@@ -36,6 +36,7 @@ export const useSessionStore = defineStore('session', () => {
     videoError.value = null;
     decisionError.value = null;
     decided.value = null;
+    error.value = null;
     status.value = 'idle';
   }
 
