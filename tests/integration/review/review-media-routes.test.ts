@@ -1,8 +1,10 @@
 // Media links, screenshots, the monitor, the heartbeat, a machine review re-run and the admin's
 // webhooks, through the real server over real HTTP (the <video> element's way: no Authorization).
+import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningKeys } from '../../../src/server/auth/signing-keys.js';
+import { boothIn, insertArchivedSession } from '../../helpers/evidence-fixture.js';
 import { openReviewApp, type Headers, type ReviewApp } from '../../helpers/review-app.js';
 
 let app: ReviewApp;
@@ -87,6 +89,19 @@ describe('screenshots, monitor, heartbeat, re-run', () => {
     expect((await app.call('GET', `/review/sessions/${sessionId}/screenshots/99999`, rev.headers)).status).toBe(404);
     expect((await app.call('GET', `/review/sessions/${sessionId}/screenshots/${first!.screenshotId}`, revB.headers)).status).toBe(403);
     expect((await app.auditOf('review.screenshot')).map((e) => e.details.screenshotId)).toEqual([first!.screenshotId]);
+  });
+
+  it('serves a screenshot of a session still recording (the live page) in its booth\'s branch only; an unknown session is 404', async () => {
+    const db = app.fx.server.archive.db;
+    const live = await insertArchivedSession(db, app.fx.server.archive.store, { boothId: await boothIn(db, 'br-c'), status: 'recording' });
+    app.screenshots.add({ screenshotId: '900', sessionId: live, atSec: 0, at: new Date().toISOString(), width: 320, height: 180, faces: 1, distance: null, flags: [] }, Buffer.from('live jpeg'));
+    const revC = await app.login(['reviewer'], ['br-c']);
+    const r = await app.call('GET', `/review/sessions/${live}/screenshots/900`, revC.headers);
+    expect([r.status, r.headers['content-type'], r.raw.toString()]).toEqual([200, 'image/jpeg', 'live jpeg']);
+    const outside = await app.call('GET', `/review/sessions/${live}/screenshots/900`, rev.headers);
+    expect([outside.status, outside.body.error.code]).toEqual([403, 'auth.branch']);
+    expect((await app.call('GET', `/review/sessions/${randomUUID()}/screenshots/900`, revC.headers)).status).toBe(404);
+    expect((await app.auditOf('review.screenshot')).filter((e) => e.target === `session:${live}`).map((e) => [e.actor, e.branchId])).toEqual([[`staff:${revC.staffId}`, 'br-c']]);
   });
 
   it('the monitor lists sessions recording now in scope', async () => {

@@ -96,11 +96,28 @@ export class ReviewReader {
   }
 
   async screenshot(p: StaffPrincipal, sessionId: string, screenshotId: string): Promise<Buffer> {
-    const item = await this.itemInScope(p, sessionId);
+    const branchId = await this.screenshotScope(p, sessionId);
     if (!this.ports.screenshots) throw new NotFoundError('review.no_screenshot', `session ${sessionId} has no screenshot ${screenshotId} (screenshots are not enabled on this server)`);
     const jpeg = await this.ports.screenshots.image(sessionId, screenshotId);
-    await this.deps.audit.append({ actor: staffAuditActor(p.staffId), action: 'review.screenshot', target: `session:${sessionId}`, branchId: item.branchId, details: { screenshotId } });
+    await this.deps.audit.append({ actor: staffAuditActor(p.staffId), action: 'review.screenshot', target: `session:${sessionId}`, branchId, details: { screenshotId } });
     return jpeg;
+  }
+
+  /**
+   * The branch of a screenshot's session, in `p`'s scope: an archived session's through its review
+   * item; a session not archived yet (still recording: the live monitor shows its latest
+   * screenshot) through its booth's branch. NotFoundError for an unknown session.
+   */
+  private async screenshotScope(p: StaffPrincipal, sessionId: string): Promise<string | null> {
+    const s = await this.deps.db
+      .selectFrom('sessions as s')
+      .innerJoin('booths as b', 'b.booth_id', 's.booth_id')
+      .select(['s.status', 'b.branch_id'])
+      .where('s.session_id', '=', sessionId)
+      .executeTakeFirst();
+    if (!s || s.status === 'archived') return (await this.itemInScope(p, sessionId)).branchId;
+    assertScope(staffActor(p), s.branch_id, `session ${sessionId}`);
+    return s.branch_id;
   }
 
   /** Sessions recording now in `p`'s scope, newest first, with their latest screenshot. */
