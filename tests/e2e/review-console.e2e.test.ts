@@ -18,6 +18,7 @@ import { launchChromium } from '../helpers/browser.js';
 import { writeCheckMedia } from '../helpers/check-media.js';
 import { kioskConfig, walkFlow } from '../helpers/kiosk.js';
 import { startStack, waitFor, type Stack } from '../helpers/stack.js';
+import { KWS_MODEL_DIR } from '../helpers/speech.js';
 import { staffLogin } from '../helpers/staff.js';
 
 const RESULTS = join(import.meta.dirname, '..', '..', 'test-results', 'review-console');
@@ -35,7 +36,8 @@ beforeAll(async () => {
   stack = await startStack({
     segmentSeconds: 2,
     branchId: BRANCH,
-    server: { review: { sweepMs: 200 } },
+    // The workflow's sweep assigns at once; the machine's speech pass uses the booth's KWS model.
+    server: { review: { sweepMs: 200 }, machineReview: { kwsModelDir: KWS_MODEL_DIR } },
     booth: {
       capture: { fake: { cameraImage: join(media, 'a.jpg'), micAudio: join(media, 'confirm.wav') } },
       // The product's confirmation is what the fake microphone says, so the machine hears it.
