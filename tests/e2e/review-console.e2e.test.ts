@@ -23,7 +23,7 @@ import { staffLogin } from '../helpers/staff.js';
 
 const RESULTS = join(import.meta.dirname, '..', '..', 'test-results', 'review-console');
 const BRANCH = 'br-review';
-const DISCLOSURE_SEC = 6;
+const DISCLOSURE_SEC = 3;
 
 const media = mkdtempSync(join(tmpdir(), 'dualrec-review-console-e2e-'));
 let stack: Stack;
@@ -79,18 +79,16 @@ describe('review console', () => {
     await sp.getByTestId('tab-live').click();
     await sp.getByTestId('live-empty').waitFor();
     const card = sp.locator('[data-testid="live"] li[data-session]');
-    // Recording goes on 12 s after the disclosure (the microphone's loop speaks the confirmation
-    // then), so the disclosure's end is well inside the video the player seeks.
-    const sessionId = await walkFlow(
-      stack.booth,
-      async () => {
-        // The sampler's first screenshot (at 0 s) shows up on the live page while the booth records.
-        await card.locator('img, [data-testid="live-shot-error"]').first().waitFor({ timeout: 30_000 });
-        await expect.poll(() => card.locator('img').count(), { timeout: 15_000 }).toBe(1);
-        await shot(sp, '0-supervisor-live');
-      },
-      12_000,
-    );
+    // After the disclosure the booth keeps recording while the live page is watched, until the
+    // microphone has spoken the confirmation (at about 7.5 s of confirm.wav) and a few seconds more.
+    const sessionId = await walkFlow(stack.booth, undefined, async () => {
+      const since = Date.now();
+      // The sampler's first screenshot (at 0 s) shows up on the live page while the booth records.
+      await card.locator('img, [data-testid="live-shot-error"]').first().waitFor({ timeout: 30_000 });
+      await expect.poll(() => card.locator('img').count(), { timeout: 15_000 }).toBe(1);
+      await shot(sp, '0-supervisor-live');
+      await new Promise((r) => setTimeout(r, Math.max(0, 8000 - (Date.now() - since))));
+    });
     expect(await card.getAttribute('data-session')).toBe(sessionId);
     await waitFor(async () => (await stack.booth.state()).session?.phase === 'archived', 90_000, 'the session to be archived');
     const detail = async (): Promise<ReviewSessionDetail> => {
@@ -136,6 +134,9 @@ describe('review console', () => {
     await expect.poll(() => rp.locator('[data-testid="screenshots"] img').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await rp.locator('[data-testid="screenshots"] img').first().getAttribute('src')).toMatch(/^blob:/);
     await rp.getByTestId('report').locator('h3').first().waitFor();
+    // The machine's face pass (chart) and speech pass (what was heard) are on the page.
+    await rp.getByTestId('face-chart').waitFor();
+    await rp.getByTestId('speech-facts').waitFor();
     await shot(rp, '2-reviewer-session');
 
     // A rejection without a reason is refused in the form, and nothing reaches the server.

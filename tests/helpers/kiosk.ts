@@ -91,10 +91,10 @@ const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPh
 
 /**
  * Walks a whole self-service flow through the booth API (staff decide the checks) and returns its
- * session id once the flow is on its sync screen. `whileRecording` runs during the disclosure;
- * `afterDisclosureMs` keeps recording that long after it before the confirmation and signature.
+ * session id once the flow is on its sync screen. `whileRecording` runs during the disclosure,
+ * `afterDisclosure` after it (still recording) before the confirmation and signature.
  */
-export async function walkFlow(booth: Booth, whileRecording: () => Promise<void> = async () => undefined, afterDisclosureMs = 0): Promise<string> {
+export async function walkFlow(booth: Booth, whileRecording: () => Promise<void> = async () => undefined, afterDisclosure: () => Promise<void> = async () => undefined): Promise<string> {
   await act(booth, { type: 'start', by: 'customer', language: 'zh-CN' });
   await act(booth, { type: 'identify', query: { method: 'tellerCode', value: DEMO_TELLER_CODE } });
   await act(booth, { type: 'chooseProduct', productId: 'demo-fund-001' });
@@ -108,7 +108,7 @@ export async function walkFlow(booth: Booth, whileRecording: () => Promise<void>
   const rest = v.flow!.product!.disclosure.durationSec * 1000 + 50 - (Date.now() - started);
   if (rest > 0) await new Promise((r) => setTimeout(r, rest));
   await act(booth, { type: 'disclosure', event: 'ended', positionSec: v.flow!.product!.disclosure.durationSec });
-  if (afterDisclosureMs > 0) await new Promise((r) => setTimeout(r, afterDisclosureMs));
+  await afterDisclosure();
   await act(booth, { type: 'staffDecision', check: 'speech', passed: true });
   await act(booth, { type: 'staffLock' });
   await act(booth, { type: 'signature', pngBase64: PNG_1X1 });
