@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
+import type { z } from 'zod';
 import { createLogger } from '../../src/platform/log.js';
 import type { BranchScope, StaffPrincipal, StaffRole } from '../../src/protocol/staff.js';
 import { DbAuditLog } from '../../src/server/audit/db-audit-log.js';
@@ -46,7 +47,7 @@ export interface ReviewFixture {
   close(): Promise<void>;
 }
 
-export async function openReviewFixture(db: Kysely<ServerDb>, config: Partial<ReviewConfig> = {}): Promise<ReviewFixture> {
+export async function openReviewFixture(db: Kysely<ServerDb>, config: z.input<typeof ReviewConfig> = {}): Promise<ReviewFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dualrec-review-'));
   const store = new FsBlobStore(join(dir, 'store'));
   const keys = FileKeyProvider.open(dir, { create: true });

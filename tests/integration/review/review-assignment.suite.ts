@@ -26,11 +26,11 @@ export function reviewAssignmentSuite(backend: () => ReviewBackend): void {
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
-  async function fixture(): Promise<{ f: ReviewFixture; open: () => Promise<Kysely<ServerDb>>; multi: boolean }> {
+  async function fixture(config: Parameters<typeof openReviewFixture>[1] = {}): Promise<{ f: ReviewFixture; open: () => Promise<Kysely<ServerDb>>; multi: boolean }> {
     const b = backend();
     const { db, open } = await b.fresh();
     cleanup.push(() => db.destroy());
-    const f = await openReviewFixture(db, { onlineWindowSec: 120, dueAfterMinutes: 60 });
+    const f = await openReviewFixture(db, { onlineWindowSec: 120, dueAfterMinutes: 60, ...config });
     cleanup.push(() => f.close());
     return {
       f,
@@ -214,6 +214,18 @@ export function reviewAssignmentSuite(backend: () => ReviewBackend): void {
       expect(got).toHaveLength(12);
       const states = await f.db.selectFrom('webhook_deliveries').select(['state', 'attempts']).execute();
       expect(states.every((d) => d.state === 'delivered' && Number(d.attempts) === 1)).toBe(true);
+    });
+
+    it('a reviewer who is a supervisor too does not settle the item they escalated (four eyes)', async () => {
+      const { f } = await fixture();
+      const both = await f.staff({ roles: ['reviewer', 'supervisor'], branches: ['br-a'], username: 'both' });
+      const sup = await f.staff({ roles: ['supervisor'], branches: ['br-a'], username: 'sup' });
+      await f.online(both);
+      const s = await f.reviewed('br-a');
+      await f.workflow.decisions.decide(both.principal, s, { decision: 'escalate', reasons: ['identity_not_verified'], comment: '' });
+      await expect(f.workflow.decisions.decide(both.principal, s, { decision: 'accept', reasons: [], comment: '' })).rejects.toMatchObject({ code: 'review.own_escalation', message: expect.stringMatching(/escalated by both; another supervisor decides it/) });
+      expect(await assigneeOf(f, s)).toEqual({ assignee_id: null, status: 'escalated' });
+      expect(await f.workflow.decisions.decide(sup.principal, s, { decision: 'accept', reasons: [], comment: '' })).toMatchObject({ status: 'accepted', outcome: 'accepted' });
     });
 
     it('decisions, the supervision sample, an overturn and the statistics on this database', async () => {

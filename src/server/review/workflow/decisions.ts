@@ -10,7 +10,7 @@ import { staffAuditActor, type WorkflowDeps } from './workflow-deps.js';
 /**
  * Reviewers' and supervisors' decisions. Only the assignee (holding the reviewer role) decides an
  * assigned item: accept, reject or escalate (the last emits `review.escalated`); a supervisor
- * decides an escalated item: accept or reject. Each decision is a row, and a `review.decide` audit
+ * decides an escalated item: accept or reject (never one they escalated themselves). Each decision is a row, and a `review.decide` audit
  * entry in the same transaction; the item row is locked while it is decided, so two decisions of
  * one item never both land.
  */
@@ -30,6 +30,9 @@ export class Decisions {
       } else if (item.status === 'escalated') {
         if (!p.roles.includes('supervisor')) throw new ForbiddenError('review.supervisor_only', `session ${sessionId} was escalated; only a supervisor decides it`);
         if (req.decision === 'escalate') throw new ConflictError('review.already_escalated', `session ${sessionId} is already escalated; a supervisor accepts or rejects it`);
+        // Four eyes: whoever escalated the item (a reviewer who is a supervisor too) does not settle it.
+        const escalation = await tx.selectFrom('review_decisions').select('staff_id').where('session_id', '=', sessionId).where('decision', '=', 'escalate').orderBy('decided_at', 'desc').orderBy('decision_id', 'desc').limit(1).executeTakeFirst();
+        if (escalation?.staff_id === p.staffId) throw new ForbiddenError('review.own_escalation', `session ${sessionId} was escalated by ${p.username}; another supervisor decides it`);
         role = 'supervisor';
       } else {
         throw new ConflictError('review.not_decidable', `session ${sessionId} is ${item.status}; only an assigned or escalated item can be decided`);
