@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerDb } from '../../../src/server/db/schema.js';
+import { enqueueJob } from '../../../src/server/archive/job-queue.js';
 import { CLI_ACTOR } from '../../../src/server/auth/admin-actor.js';
 import { openReviewFixture, type ReviewFixture } from '../../helpers/review-fixture.js';
 
@@ -19,6 +20,8 @@ export interface ReviewBackend {
 }
 
 const auditOf = async (db: Kysely<ServerDb>, action: string) => db.selectFrom('audit_log').select(['target', 'details_json']).where('action', '=', action).orderBy('seq').execute();
+const bySession = (a: { session_id: string }, b: { session_id: string }) => (a.session_id < b.session_id ? -1 : 1);
+const machineJobs = async (db: Kysely<ServerDb>) => (await db.selectFrom('jobs').select(['session_id', 'state']).where('kind', '=', 'machine_review').execute()).sort(bySession);
 const assigneeOf = async (f: ReviewFixture, sessionId: string) => (await f.db.selectFrom('review_items').select(['assignee_id', 'status']).where('session_id', '=', sessionId).executeTakeFirstOrThrow());
 
 export function reviewAssignmentSuite(backend: () => ReviewBackend): void {
@@ -147,6 +150,19 @@ export function reviewAssignmentSuite(backend: () => ReviewBackend): void {
         { session_id: old[1], status: 'machine_pending', branch_id: 'br-b' },
       ]);
       expect(await f.workflow.sweep()).toMatchObject({ created: 0 });
+      // Neither had a report nor a job (archived before the machine review): each gets one machine_review job.
+      expect(await machineJobs(f.db)).toEqual(old.map((s) => ({ session_id: s, state: 'queued' })).sort(bySession));
+    });
+
+    it('the sweep queues no second machine review: not for a session with a queued job, nor one with a report', async () => {
+      const { f } = await fixture();
+      const queued = await f.archived('br-a');
+      const reported = await f.archived('br-a');
+      const at = f.clock.now.toISOString();
+      await enqueueJob(f.db, 'machine_review', queued, at);
+      await f.db.insertInto('machine_reports').values({ session_id: reported, verdict: 'pass', report_json: '{}', source_sha256: '0'.repeat(64), created_at: at }).execute();
+      expect(await f.workflow.sweep()).toMatchObject({ created: 2 });
+      expect(await machineJobs(f.db)).toEqual([{ session_id: queued, state: 'queued' }]);
     });
 
     it('an item past its due time fires review.overdue once', async () => {

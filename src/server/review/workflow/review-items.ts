@@ -12,7 +12,8 @@ const SWEEP_LIMIT = 500;
 
 /**
  * Review items: one per archived session, made `machine_pending` (by the sweep, or on first
- * read, for sessions archived before the workflow existed too), moved on by the machine review's
+ * read, for sessions archived before the workflow existed too: those get their machine review
+ * queued with the item), moved on by the machine review's
  * report (MachineReviewListener): pass → `passed` (final without a person), needs_review / fail →
  * `queued` with a due time; a `fail` also emits `review.machine_failed`, in the same transaction.
  */
@@ -38,8 +39,13 @@ export class ReviewItems implements MachineReviewListener {
     return missing.length;
   }
 
-  /** The item of an archived session, made when missing; null when the session is not archived. */
-  async ensure(db: WorkflowDeps['db'] | Transaction<ServerDb>, sessionId: string): Promise<ItemRow | null> {
+  /**
+   * The item of an archived session, made when missing; null when the session is not archived.
+   * A session archived before the machine review existed has neither a report nor a job: unless
+   * `fromReport` (the report is being delivered), a `machine_review` job is queued in the
+   * transaction that makes the item, so it never stays `machine_pending`.
+   */
+  async ensure(db: WorkflowDeps['db'] | Transaction<ServerDb>, sessionId: string, fromReport = false): Promise<ItemRow | null> {
     const existing = await db.selectFrom('review_items').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
     if (existing) return existing;
     const s = await db
@@ -52,11 +58,18 @@ export class ReviewItems implements MachineReviewListener {
       .executeTakeFirst();
     if (!s) return null;
     const now = this.deps.now().toISOString();
-    await db
-      .insertInto('review_items')
-      .values({ session_id: sessionId, branch_id: s.branch, status: 'machine_pending', machine_verdict: null, finding_codes_json: '[]', assignee_id: null, assigned_at: null, due_at: null, overdue_notified_at: null, outcome: null, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('session_id').doNothing())
-      .execute();
+    const make = async (tx: Transaction<ServerDb>) => {
+      const r = await tx
+        .insertInto('review_items')
+        .values({ session_id: sessionId, branch_id: s.branch, status: 'machine_pending', machine_verdict: null, finding_codes_json: '[]', assignee_id: null, assigned_at: null, due_at: null, overdue_notified_at: null, outcome: null, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column('session_id').doNothing())
+        .executeTakeFirst();
+      if (fromReport || Number(r.numInsertedOrUpdatedRows ?? 0) !== 1) return;
+      const report = await tx.selectFrom('machine_reports').select('session_id').where('session_id', '=', sessionId).executeTakeFirst();
+      if (!report && !(await machineReviewWaiting(tx, sessionId))) await enqueueJob(tx, 'machine_review', sessionId, now);
+    };
+    if (db.isTransaction) await make(db as Transaction<ServerDb>);
+    else await db.transaction().execute(make);
     return (await db.selectFrom('review_items').selectAll().where('session_id', '=', sessionId).executeTakeFirst()) ?? null;
   }
 
@@ -70,7 +83,7 @@ export class ReviewItems implements MachineReviewListener {
     let queued = false;
     let outbox = 0;
     await audit.transact(async (tx, append) => {
-      const created = await this.ensure(tx, sessionId);
+      const created = await this.ensure(tx, sessionId, true);
       if (!created) {
         log.warn({ sessionId }, 'machine review reported for a session that is not archived; ignored');
         return;
@@ -135,4 +148,10 @@ export class ReviewItems implements MachineReviewListener {
     if (n > 0) this.deps.onOutbox();
     return n;
   }
+}
+
+/** A `machine_review` job of `sessionId` is queued or running. */
+async function machineReviewWaiting(tx: Transaction<ServerDb>, sessionId: string): Promise<boolean> {
+  const job = await tx.selectFrom('jobs').select('job_id').where('kind', '=', 'machine_review').where('session_id', '=', sessionId).where('state', 'in', ['queued', 'running']).limit(1).executeTakeFirst();
+  return job !== undefined;
 }
