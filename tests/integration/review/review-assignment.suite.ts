@@ -85,6 +85,31 @@ export function reviewAssignmentSuite(backend: () => ReviewBackend): void {
       expect(await f.audit.verify()).toMatchObject({ ok: true });
     });
 
+    it('nobody holds more than maxOpenPerReviewer: the rest stay queued and go out as reviewers decide or come online', async () => {
+      const { f } = await fixture({ maxOpenPerReviewer: 3 });
+      const a = await f.staff({ branches: ['br-a'], username: 'a' });
+      await f.online(a); // first online: before the cap it took the whole backlog
+      const items = [];
+      for (let i = 0; i < 5; i++) items.push(await f.reviewed('br-a'));
+      expect(Object.fromEntries(await f.loads())).toEqual({ [a.staffId]: 3 });
+      expect(await f.workflow.sweep()).toMatchObject({ assigned: 0 });
+      expect(await f.workflow.assigner.heartbeat(a.principal)).toEqual({ online: true, open: 3 });
+      const b = await f.staff({ branches: ['br-a'], username: 'b' });
+      await f.online(b);
+      expect(Object.fromEntries(await f.loads())).toEqual({ [a.staffId]: 3, [b.staffId]: 2 });
+      // One more waits while both are full (b: 3 now); a decision of a's frees a place: it goes to a.
+      const late = await f.reviewed('br-a');
+      const waiting = await f.reviewed('br-a');
+      expect(await assigneeOf(f, waiting)).toEqual({ assignee_id: null, status: 'queued' });
+      expect((await assigneeOf(f, late)).assignee_id).toBe(b.staffId);
+      const aItem = items[0]!;
+      expect((await assigneeOf(f, aItem)).assignee_id).toBe(a.staffId);
+      await f.workflow.decisions.decide(a.principal, aItem, { decision: 'accept', reasons: [], comment: '' });
+      await f.workflow.settled();
+      expect(await assigneeOf(f, waiting)).toEqual({ assignee_id: a.staffId, status: 'assigned' });
+      expect(Object.fromEntries(await f.loads())).toEqual({ [a.staffId]: 3, [b.staffId]: 3 });
+    });
+
     it('with nobody online in scope an item stays queued; the first heartbeat in scope assigns it', async () => {
       const { f } = await fixture();
       const other = await f.staff({ branches: ['br-b'] });

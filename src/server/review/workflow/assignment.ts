@@ -20,8 +20,9 @@ export interface OnlineReviewer {
 /**
  * Who reviews what. A queued item goes to the ONLINE reviewer (role reviewer, enabled, a live
  * login, a heartbeat within `onlineWindowSec`) whose branch scope covers the item's branch and who
- * has the fewest open (assigned) items; ties go to the one assigned least recently (never first),
- * then by staff id. Nobody online: the item stays queued until someone is. A reviewer who goes
+ * has the fewest open (assigned) items, below `maxOpenPerReviewer`; ties go to the one assigned
+ * least recently (never first), then by staff id. Nobody online with room: the item stays queued
+ * until someone is (a heartbeat, or a decision that frees a place, runs a pass). A reviewer who goes
  * offline (no heartbeat, logged out, disabled, role removed) gets their open items taken back and
  * handed to others.
  *
@@ -72,44 +73,47 @@ export class Assigner {
       .map((r) => ({ staffId: r.p.staffId, username: r.p.username, branches: r.p.branches, lastAssignedAt: r.lastAssignedAt }));
   }
 
-  /** Assigns every queued item someone online can take (oldest due first). Returns how many were assigned. */
+  /** Assigns every queued item someone online with room can take (oldest due first). Returns how many were assigned. */
   async assignQueued(limit = PASS_LIMIT): Promise<number> {
     const queued = await this.deps.db.selectFrom('review_items').select(['session_id', 'branch_id']).where('status', '=', 'queued').orderBy('due_at').orderBy('created_at').orderBy('session_id').limit(limit).execute();
     if (queued.length === 0) return 0;
     const online = await this.online();
-    // Only items someone online could take open a transaction (heartbeats run this pass often).
-    const takeable = queued.filter((q) => online.some((r) => covers(r, q.branch_id)));
+    const cap = this.deps.config.maxOpenPerReviewer;
+    const load = await loadsOf(this.deps.db, online.map((r) => r.staffId));
+    // Only items someone online with room could take open a transaction (heartbeats run this pass
+    // often); assignOne re-checks under its locks.
     let n = 0;
-    for (const { session_id } of takeable) if (await this.assignOne(session_id)) n++;
+    for (const q of queued) {
+      if (!online.some((r) => (load.get(r.staffId) ?? 0) < cap && covers(r, q.branch_id))) continue;
+      const chosen = await this.assignOne(q.session_id);
+      if (chosen === null) continue;
+      load.set(chosen, (load.get(chosen) ?? 0) + 1);
+      n++;
+    }
     return n;
   }
 
-  /** Assigns one queued item in its own transaction; false when it is not queued (any more), taken by another instance, or nobody can take it. */
-  private async assignOne(sessionId: string): Promise<boolean> {
+  /** Assigns one queued item in its own transaction; the assignee, or null when it is not queued (any more), taken by another instance, or nobody with room can take it. */
+  private async assignOne(sessionId: string): Promise<string | null> {
     return this.deps.audit.transact(async (tx, append) => {
       const pg = dialectOf(tx) === 'postgres';
       let q = tx.selectFrom('review_items').select(['session_id', 'branch_id']).where('session_id', '=', sessionId).where('status', '=', 'queued');
       if (pg) q = q.forUpdate().skipLocked();
       const item = await q.executeTakeFirst();
-      if (!item) return false;
+      if (!item) return null;
       const candidates = (await this.online(tx)).filter((r) => covers(r, item.branch_id));
-      if (candidates.length === 0) return false;
+      if (candidates.length === 0) return null;
       const ids = candidates.map((c) => c.staffId);
       // Lock the candidates' presence rows, then read their loads and last assignment as committed.
       const presence = await tx.selectFrom('reviewer_presence').select(['staff_id', 'last_assigned_at']).where('staff_id', 'in', ids).orderBy('staff_id').$call(lockRows(tx, 'update')).execute();
-      const loads = await tx
-        .selectFrom('review_items')
-        .select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('status', '=', 'assigned')
-        .where('assignee_id', 'in', ids)
-        .groupBy('assignee_id')
-        .execute();
-      const load = new Map(loads.map((l) => [l.assignee_id, Number(l.n)]));
+      const load = await loadsOf(tx, ids);
       const last = new Map(presence.map((p) => [p.staff_id, p.last_assigned_at]));
       const ranked = candidates
         .map((c) => ({ ...c, open: load.get(c.staffId) ?? 0, lastAssignedAt: last.get(c.staffId) ?? null }))
+        .filter((c) => c.open < this.deps.config.maxOpenPerReviewer)
         .sort((a, b) => a.open - b.open || compareIdle(a.lastAssignedAt, b.lastAssignedAt) || (a.staffId < b.staffId ? -1 : 1));
-      const chosen = ranked[0]!;
+      const chosen = ranked[0];
+      if (!chosen) return null; // everyone in scope is at the cap: it waits for a decision
       const now = this.deps.now().toISOString();
       const r = await tx
         .updateTable('review_items')
@@ -117,10 +121,10 @@ export class Assigner {
         .where('session_id', '=', sessionId)
         .where('status', '=', 'queued')
         .executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) return false;
+      if (Number(r.numUpdatedRows) !== 1) return null;
       await tx.updateTable('reviewer_presence').set({ last_assigned_at: now }).where('staff_id', '=', chosen.staffId).execute();
       await append({ actor: 'system', action: 'review.assign', target: `session:${sessionId}`, branchId: item.branch_id, details: { staffId: chosen.staffId, username: chosen.username, open: chosen.open, candidates: candidates.length } });
-      return true;
+      return chosen.staffId;
     });
   }
 
@@ -146,6 +150,13 @@ export class Assigner {
     }
     return n;
   }
+}
+
+/** Open (assigned) items per staff id among `ids`, read in `db`. */
+async function loadsOf(db: WorkflowDeps['db'] | Transaction<ServerDb>, ids: string[]): Promise<Map<string | null, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('review_items').select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')]).where('status', '=', 'assigned').where('assignee_id', 'in', ids).groupBy('assignee_id').execute();
+  return new Map(rows.map((l) => [l.assignee_id, Number(l.n)]));
 }
 
 /** A reviewer's scope covers an item's branch (a booth without a branch: head office only). */

@@ -15,10 +15,15 @@ import { staffAuditActor, type WorkflowDeps } from './workflow-deps.js';
  * one item never both land.
  */
 export class Decisions {
-  constructor(private readonly deps: WorkflowDeps) {}
+  constructor(
+    private readonly deps: WorkflowDeps,
+    /** Called after a reviewer's decision freed a place in their queue (assign the next item). */
+    private readonly onFreed: () => void,
+  ) {}
 
   async decide(p: StaffPrincipal, sessionId: string, req: ReviewDecisionRequest): Promise<ReviewItemView> {
     let outbox = 0;
+    let freed = false;
     await this.deps.audit.transact(async (tx, append) => {
       const item = await tx.selectFrom('review_items').selectAll().where('session_id', '=', sessionId).$call(lockRows(tx, 'update')).executeTakeFirst();
       if (!item) throw new NotFoundError('review.unknown', `session ${sessionId} has no review item (unknown or not archived)`);
@@ -50,6 +55,7 @@ export class Decisions {
         .set({ status, outcome: status === 'escalated' ? null : status, assignee_id: null, updated_at: at })
         .where('session_id', '=', sessionId)
         .execute();
+      freed = role === 'reviewer';
       await append({
         actor: staffAuditActor(p.staffId),
         action: 'review.decide',
@@ -63,6 +69,7 @@ export class Decisions {
       }
     });
     if (outbox > 0) this.deps.onOutbox();
+    if (freed) this.onFreed();
     return readItemView(this.deps.db, sessionId);
   }
 }

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const ReviewConfig = z.strictObject({
   /** A reviewer is online while their last heartbeat (POST /review/heartbeat) is this recent. The console beats every 30 s. */
   onlineWindowSec: z.number().int().min(10).max(86_400).default(120),
+  /** Open (assigned) items one reviewer holds at most; the rest stay queued until a reviewer decides one (or someone else comes online). */
+  maxOpenPerReviewer: z.number().int().min(1).max(1000).default(10),
   /** A person's decision is due this long after the item was queued; past it, `review.overdue` fires once. */
   dueAfterMinutes: z.number().int().min(1).max(60 * 24 * 90).default(24 * 60),
   /** How often the sweep makes missing items, reassigns offline reviewers' items, assigns queued ones and finds overdue ones, ms. */

@@ -62,13 +62,14 @@ export class ReviewWorkflow {
     this.delivery = new WebhookDelivery(o.db, o.keys, o.config.webhooks, log.child({ part: 'webhooks' }), o.now);
     const deps: WorkflowDeps = { db: o.db, audit: o.audit, webhooks: this.webhooks, config: o.config, log, now: o.now ?? (() => new Date()), onOutbox: () => this.delivery.kick() };
     this.assigner = new Assigner(deps);
-    this.items = new ReviewItems(deps, () => {
+    const assignSoon = () => {
       this.kicks = this.kicks.then(
         () => this.assigner.assignQueued(),
         () => undefined,
       ).catch((err: unknown) => log.error({ err }, 'assigning queued review items failed; the sweep tries again'));
-    });
-    this.decisions = new Decisions(deps);
+    };
+    this.items = new ReviewItems(deps, assignSoon);
+    this.decisions = new Decisions(deps, assignSoon);
     this.supervision = new Supervision(deps, this.assigner);
     this.reader = new ReviewReader(deps, this.items, o.ports, o.store);
     this.media = new MediaLinks(deps, mediaKeys, this.reader, o.store);
@@ -99,7 +100,7 @@ export class ReviewWorkflow {
     return r;
   }
 
-  /** Waits for the assignments started by queued items (tests; close() waits too). */
+  /** Waits for the assignments started by queued items and decisions (tests; close() waits too). */
   async settled(): Promise<void> {
     await this.kicks;
   }
