@@ -233,7 +233,7 @@ export function reviewAssignmentSuite(backend: () => ReviewBackend): void {
     });
 
     it('two instances send the webhook outbox at once: each delivery is sent once', async () => {
-      const { f, open, multi } = await fixture();
+      const { f, open, multi } = await fixture({ webhooks: { allowPrivateAddresses: true } }); // the receiver is on loopback
       const w2 = multi ? await f.instance(await open()) : await f.instance(f.db);
       const got: string[] = [];
       const receiver = createServer((req, res) => {

@@ -1,7 +1,9 @@
 // Webhook delivery against real HTTP receivers on 127.0.0.1: the signature verifies with the
 // secret shown once, a 500 is retried with backoff and then delivered (same delivery id), a
 // receiver that never answers or refuses connections does not hold up the others, and a delivery
-// that keeps failing is given up after maxAttempts.
+// that keeps failing is given up after maxAttempts. These receivers are on loopback, so the
+// workflow here allows private addresses; by default a receiver on loopback, a private network or
+// link-local (cloud metadata) is refused without a request.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,6 +16,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSqlite } from '../../../src/platform/db.js';
 import { WebhookPayload } from '../../../src/protocol/review.js';
 import { CLI_ACTOR } from '../../../src/server/auth/admin-actor.js';
+import { ADDRESS_NOT_ALLOWED } from '../../../src/server/review/workflow/webhook-address.js';
 import { serverMigrations } from '../../../src/server/db/migrations/index.js';
 import type { ServerDb } from '../../../src/server/db/schema.js';
 import { openReviewFixture, type ReviewFixture } from '../../helpers/review-fixture.js';
@@ -61,7 +64,7 @@ const receivers: Receiver[] = [];
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dualrec-hooks-'));
   db = await openSqlite<ServerDb>(join(dir, 'server.sqlite'), serverMigrations('sqlite'));
-  f = await openReviewFixture(db, { webhooks: { pollMs: 600_000, timeoutMs: 4000, maxAttempts: 3, backoffBaseMs: 1000, backoffMaxMs: 60_000 } });
+  f = await openReviewFixture(db, { webhooks: { pollMs: 600_000, timeoutMs: 4000, maxAttempts: 3, backoffBaseMs: 1000, backoffMaxMs: 60_000, allowPrivateAddresses: true } });
 });
 afterEach(async () => {
   for (const r of receivers.splice(0)) {
@@ -141,4 +144,23 @@ it('a receiver that never answers or refuses connections does not hold up the ot
   expect(views.length).toBe(3);
   const health = await f.workflow.webhooks.list(CLI_ACTOR);
   expect(health.find((v) => v.url === refused.url)).toMatchObject({ pending: 0, lastDelivery: { ok: false, status: null, error: expect.stringContaining('ECONNREFUSED') } });
+});
+
+it('by default a receiver on loopback, link-local or a private network is refused without a request ("address not allowed")', async () => {
+  const local = await receiver(() => 200);
+  receivers.push(local);
+  const port = new URL(local.url).port;
+  const strict = await openReviewFixture(db, { webhooks: { pollMs: 600_000, maxAttempts: 3 } });
+  try {
+    const urls = [local.url, `http://localhost:${port}/hook`, `http://[::1]:${port}/hook`, 'http://169.254.169.254/latest/meta-data/', 'http://10.0.0.7/hook', 'http://100.64.0.1/hook', 'http://[fd12::1]/hook'];
+    for (const url of urls) await strict.workflow.webhooks.create(CLI_ACTOR, { url, events: ['review.machine_failed'] });
+    await strict.reviewed('br-a', 'fail');
+    expect(await strict.workflow.delivery.runOnce()).toBe(urls.length);
+    expect(local.got).toHaveLength(0);
+    expect((await deliveries()).map((d) => [d.state, d.attempts, d.last_status, d.last_error])).toEqual(urls.map(() => ['pending', 1, null, ADDRESS_NOT_ALLOWED]));
+    const views = await strict.workflow.webhooks.list(CLI_ACTOR);
+    expect(views.map((v) => v.lastDelivery)).toEqual(urls.map(() => ({ at: expect.any(String), ok: false, status: null, error: ADDRESS_NOT_ALLOWED })));
+  } finally {
+    await strict.close();
+  }
 });

@@ -23,6 +23,8 @@ export const ReviewConfig = z.strictObject({
       /** Exponential backoff with full jitter between attempts (src/core/backoff.ts). */
       backoffBaseMs: z.number().int().min(10).max(3_600_000).default(5000),
       backoffMaxMs: z.number().int().min(10).max(86_400_000).default(3_600_000),
+      /** Deliver to loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local, CGNAT and unspecified addresses too (checked after DNS at each delivery). Off: an admin cannot make the server probe its own network. */
+      allowPrivateAddresses: z.boolean().default(false),
     })
     .prefault({}),
 });

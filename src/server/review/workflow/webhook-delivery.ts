@@ -9,6 +9,7 @@ import { dialectOf } from '../../db/portable.js';
 import type { ServerDb } from '../../db/schema.js';
 import type { KeyProvider } from '../../keys/key-provider.js';
 import type { ReviewConfig } from './review-config.js';
+import { ADDRESS_NOT_ALLOWED, internalAddresses } from './webhook-address.js';
 
 /** Deliveries one pass claims and sends at once. */
 const BATCH = 20;
@@ -37,7 +38,9 @@ interface Claimed {
  * margin ahead (a lease: a crashed sender's claim lapses), sends them all concurrently (one slow
  * or dead receiver costs its own timeout, never the others'), then records each outcome: 2xx
  * delivered; otherwise retried after exponential backoff with full jitter, `dead` after maxAttempts.
- * `attempts` is the claim's token: only the latest claimant records an outcome.
+ * `attempts` is the claim's token: only the latest claimant records an outcome. Unless
+ * `allowPrivateAddresses`, a receiver whose host resolves to an internal address (webhook-address.ts)
+ * is refused without a request, recorded as a failed attempt (`ADDRESS_NOT_ALLOWED`).
  */
 export class WebhookDelivery {
   private readonly secrets = new Map<string, string>();
@@ -106,29 +109,40 @@ export class WebhookDelivery {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const secret = await this.secretOf(d);
-      const at = this.now();
-      const res = await fetch(d.url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.timeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'dualrec-webhooks/1',
-          'x-dualrec-event': d.event,
-          'x-dualrec-delivery': d.delivery_id,
-          'x-dualrec-signature': webhookSignature(secret, Math.floor(at.getTime() / 1000), d.payload_json),
-        },
-        body: d.payload_json,
-      });
-      status = res.status;
-      await res.body?.cancel();
-      if (status < 200 || status > 299) error = `receiver answered HTTP ${status}`;
+      const internal = this.config.allowPrivateAddresses ? [] : await internalAddresses(d.url);
+      if (internal.length > 0) {
+        this.log.warn({ deliveryId: d.delivery_id, webhookId: d.webhook_id, addresses: internal }, 'webhook delivery refused: the receiver resolves to an internal address');
+        error = ADDRESS_NOT_ALLOWED;
+      } else {
+        status = await this.post(d);
+        if (status < 200 || status > 299) error = `receiver answered HTTP ${status}`;
+      }
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
       error = e.name === 'TimeoutError' ? `no answer within ${this.config.timeoutMs} ms` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : e.cause?.message ? ` (${e.cause.message})` : ''}`;
     }
     await this.record(d, status, error);
+  }
+
+  /** POSTs the signed delivery; answers the receiver's status. */
+  private async post(d: Claimed): Promise<number> {
+    const secret = await this.secretOf(d);
+    const at = this.now();
+    const res = await fetch(d.url, {
+      method: 'POST',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.config.timeoutMs),
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'dualrec-webhooks/1',
+        'x-dualrec-event': d.event,
+        'x-dualrec-delivery': d.delivery_id,
+        'x-dualrec-signature': webhookSignature(secret, Math.floor(at.getTime() / 1000), d.payload_json),
+      },
+      body: d.payload_json,
+    });
+    await res.body?.cancel();
+    return res.status;
   }
 
   private async record(d: Claimed, status: number | null, error: string | null): Promise<void> {
