@@ -71,6 +71,15 @@ describe('media links', () => {
     expect([gone.status, ((await gone.json()) as { error: { code: string } }).error.code]).toEqual([401, 'media.revoked']);
   });
 
+  it('an account that lost the reviewer role loses its links (403)', async () => {
+    const other = await app.login(['reviewer'], ['br-a']);
+    const link = (await app.call('POST', `/review/sessions/${sessionId}/media-link`, other.headers, { name: 'final-video.mp4' })).body.url as string;
+    expect((await get(link)).status).toBe(200);
+    await app.fx.server.archive.db.updateTable('staff').set({ roles_json: JSON.stringify(['admin']) }).where('staff_id', '=', other.staffId).execute();
+    const denied = await get(link);
+    expect([denied.status, ((await denied.json()) as { error: { code: string } }).error.code]).toEqual([403, 'media.role']);
+  });
+
   it('a link only for a file the session has, in scope; sealed segments are never linked', async () => {
     const none = await app.call('POST', `/review/sessions/${sessionId}/media-link`, rev.headers, { name: 'audio.m4a' });
     expect([none.status, none.body.error.code]).toEqual([404, 'evidence.no_file']);

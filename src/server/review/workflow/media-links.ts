@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { ByteRange } from '../../../core/byte-range.js';
-import { ConflictError, DualrecError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
+import { ConflictError, DualrecError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
 import type { MediaLink } from '../../../protocol/review-api.js';
 import type { StaffPrincipal } from '../../../protocol/staff.js';
 import { API_PREFIX } from '../../../protocol/server-api.js';
@@ -32,7 +32,7 @@ export interface OpenedMedia {
  * reviewer or supervisor in scope) answers `/api/v1/media/<token>`, a JWT (HS256, key in
  * `media_link_keys`, shared by every instance) naming the staff member, the session and one file,
  * valid `mediaLinkTtlSec`. GET /media/:token checks the token, then that the staff member is still
- * enabled and still has the session in scope, and serves the file as an immutable blob
+ * enabled, still a reviewer or supervisor and still has the session in scope, and serves the file as an immutable blob
  * (platform/blob-reply.ts: ETag, one Range from a local file, 416 past the end). Issuing a
  * link is audited (`review.media_link`), and so is each opening of it (`review.media`: a request
  * without Range or from byte 0; the player's later Range requests of the same link are not).
@@ -69,6 +69,7 @@ export class MediaLinks {
     const staff = await this.deps.db.selectFrom('staff').selectAll().where('staff_id', '=', claims.sub).executeTakeFirst();
     if (!staff || staff.disabled !== 0) throw new UnauthorizedError('media.revoked', 'the media link belongs to an account that is disabled or gone');
     const p = principalOf(staff);
+    if (!p.roles.includes('reviewer') && !p.roles.includes('supervisor')) throw new ForbiddenError('media.role', 'the media link belongs to an account that is no longer a reviewer or supervisor');
     const item = await this.deps.db.selectFrom('review_items').select('branch_id').where('session_id', '=', claims.ses).executeTakeFirst();
     if (!item) throw new NotFoundError('review.unknown', `session ${claims.ses} has no review item`);
     assertScope(staffActor(p), item.branch_id, `session ${claims.ses}`);
