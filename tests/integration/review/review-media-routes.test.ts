@@ -1,8 +1,11 @@
 // Media links, screenshots, the monitor, the heartbeat, a machine review re-run and the admin's
 // webhooks, through the real server over real HTTP (the <video> element's way: no Authorization).
 import { randomUUID } from 'node:crypto';
+import { readdir, readlink } from 'node:fs/promises';
 import { SignJWT } from 'jose';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { derivedKey } from '../../../src/server/archive/derived-files.js';
 import { SigningKeys } from '../../../src/server/auth/signing-keys.js';
 import { boothIn, insertArchivedSession } from '../../helpers/evidence-fixture.js';
 import { openReviewApp, type Headers, type ReviewApp } from '../../helpers/review-app.js';
@@ -78,6 +81,28 @@ describe('media links', () => {
     await app.fx.server.archive.db.updateTable('staff').set({ roles_json: JSON.stringify(['admin']) }).where('staff_id', '=', other.staffId).execute();
     const denied = await get(link);
     expect([denied.status, ((await denied.json()) as { error: { code: string } }).error.code]).toEqual([403, 'media.role']);
+  });
+
+  it('an opening whose audit entry cannot be written fails and leaves no file open', async () => {
+    const link = (await app.call('POST', `/review/sessions/${sessionId}/media-link`, rev.headers, { name: 'final-video.mp4' })).body.url as string;
+    const file = app.fx.server.archive.store.localPath(derivedKey(sessionId, 'final-video'))!;
+    const opened = async () => {
+      const fds = await readdir('/proc/self/fd');
+      return (await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')))).filter((t) => t === file).length;
+    };
+    const db = app.fx.server.archive.db;
+    await sql`CREATE TRIGGER media_audit_down BEFORE INSERT ON audit_log WHEN NEW.action = 'review.media' BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END`.execute(db);
+    try {
+      const before = await opened();
+      const failed = await get(link);
+      expect(failed.status).toBe(500);
+      await failed.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 100)); // a stream opened anyway would hold its descriptor by now
+      expect(await opened()).toBe(before);
+    } finally {
+      await sql`DROP TRIGGER media_audit_down`.execute(db);
+    }
+    expect((await get(link)).status).toBe(200);
   });
 
   it('a link only for a file the session has, in scope; sealed segments are never linked', async () => {

@@ -81,10 +81,11 @@ export class MediaLinks {
         // A local file serves the range; a remote store's stream is served whole (200), as content-service does.
         const path = this.store.localPath(file.key);
         const served = path ? range : null;
-        const stream = path ? createReadStream(path, served ? { start: served.start, end: served.end } : {}) : await this.store.stream(file.key);
+        // Audited before the file is opened: a failed append leaves no stream open.
         if (!served || served.start === 0) {
           await this.deps.audit.append({ actor: staffAuditActor(p.staffId), action: 'review.media', target: `session:${claims.ses}`, branchId: item.branch_id, details: { file: file.name, sha256: file.sha256, bytes: size, range: served ? `${served.start}-${served.end}` : null } });
         }
+        const stream = path ? createReadStream(path, served ? { start: served.start, end: served.end } : {}) : await this.store.stream(file.key);
         return { stream, range: served };
       },
     };
