@@ -146,6 +146,22 @@ export function reviewAssignmentSuite(backend: () => ReviewBackend): void {
       expect(new Set(reassigned.map((e) => e.target))).toEqual(new Set(items.map((s) => `session:${s}`)));
     });
 
+    it("a reviewer whose scope no longer covers an item's branch loses that item to a reviewer who covers it", async () => {
+      const { f } = await fixture();
+      const wide = await f.staff({ branches: ['br-a', 'br-b'], username: 'wide' });
+      await f.online(wide);
+      const inA = await f.reviewed('br-a');
+      const inB = await f.reviewed('br-b');
+      await f.db.updateTable('staff').set({ branches_json: JSON.stringify(['br-a']) }).where('staff_id', '=', wide.staffId).execute();
+      expect(await f.workflow.sweep()).toMatchObject({ reassigned: 1, assigned: 0 }); // nobody online covers br-b
+      expect(await assigneeOf(f, inB)).toEqual({ assignee_id: null, status: 'queued' });
+      expect(await assigneeOf(f, inA)).toEqual({ assignee_id: wide.staffId, status: 'assigned' });
+      const b = await f.staff({ branches: ['br-b'], username: 'b' });
+      await f.online(b);
+      expect(await assigneeOf(f, inB)).toEqual({ assignee_id: b.staffId, status: 'assigned' });
+      expect((await auditOf(f.db, 'review.reassign')).map((e) => [e.target, JSON.parse(e.details_json)])).toEqual([[`session:${inB}`, { from: wide.staffId, reason: 'branch out of scope' }]]);
+    });
+
     it('machine verdicts: pass is final, needs_review and fail are queued with a due time; fail emits review.machine_failed once', async () => {
       const { f } = await fixture();
       await f.workflow.webhooks.create(CLI_ACTOR, { url: 'http://127.0.0.1:9/hook', events: ['review.machine_failed'] });

@@ -24,7 +24,7 @@ export interface OnlineReviewer {
  * least recently (never first), then by staff id. Nobody online with room: the item stays queued
  * until someone is (a heartbeat, or a decision that frees a place, runs a pass). A reviewer who goes
  * offline (no heartbeat, logged out, disabled, role removed) gets their open items taken back and
- * handed to others.
+ * handed to others, and so do the items of a branch their scope no longer covers.
  *
  * Several instances: each item is taken with `FOR UPDATE SKIP LOCKED` and re-checked as `queued`;
  * the candidates' presence rows are locked (in staff id order, so never a deadlock) before their
@@ -128,28 +128,38 @@ export class Assigner {
     });
   }
 
-  /** Takes back the open items of reviewers who are not online any more (queued again; the sweep's next step assigns them to others). Returns how many. */
+  /**
+   * Takes back the open items of reviewers who are not online any more, or whose scope no longer
+   * covers the item's branch (queued again; the sweep's next step assigns them to others). Returns how many.
+   */
   async reassignOffline(): Promise<number> {
     const { db } = this.deps;
-    const online = new Set((await this.online()).map((r) => r.staffId));
-    const held = await db.selectFrom('review_items').select(['session_id', 'assignee_id']).where('status', '=', 'assigned').orderBy('assigned_at').execute();
-    const orphaned = held.filter((h) => h.assignee_id !== null && !online.has(h.assignee_id));
+    const online = new Map((await this.online()).map((r) => [r.staffId, r]));
+    const held = await db.selectFrom('review_items').select(['session_id', 'assignee_id', 'branch_id']).where('status', '=', 'assigned').orderBy('assigned_at').execute();
+    const orphaned = held.filter((h) => h.assignee_id !== null && lostBecause(online.get(h.assignee_id), h.branch_id) !== null);
     let n = 0;
     for (const h of orphaned) {
       const taken = await this.deps.audit.transact(async (tx, append) => {
         const item = await tx.selectFrom('review_items').select(['branch_id']).where('session_id', '=', h.session_id).where('status', '=', 'assigned').where('assignee_id', '=', h.assignee_id).$call(lockRows(tx, 'update')).executeTakeFirst();
         if (!item) return false;
         // Re-check under the lock: a heartbeat may have arrived meanwhile.
-        if ((await this.online(tx)).some((r) => r.staffId === h.assignee_id)) return false;
+        const reason = lostBecause((await this.online(tx)).find((r) => r.staffId === h.assignee_id), item.branch_id);
+        if (reason === null) return false;
         const now = this.deps.now().toISOString();
         await tx.updateTable('review_items').set({ status: 'queued', assignee_id: null, assigned_at: null, updated_at: now }).where('session_id', '=', h.session_id).execute();
-        await append({ actor: 'system', action: 'review.reassign', target: `session:${h.session_id}`, branchId: item.branch_id, details: { from: h.assignee_id, reason: 'reviewer offline' } });
+        await append({ actor: 'system', action: 'review.reassign', target: `session:${h.session_id}`, branchId: item.branch_id, details: { from: h.assignee_id, reason } });
         return true;
       });
       if (taken) n++;
     }
     return n;
   }
+}
+
+/** Why an assignee (as online now, or undefined) may not keep an item of `branchId`; null: they keep it. */
+function lostBecause(r: OnlineReviewer | undefined, branchId: string | null): string | null {
+  if (!r) return 'reviewer offline';
+  return covers(r, branchId) ? null : 'branch out of scope';
 }
 
 /** Open (assigned) items per staff id among `ids`, read in `db`. */
