@@ -154,10 +154,11 @@ export class Server {
     this.closed = true;
     await this.app.close();
     for (const task of this.background) await task.close();
-    await this.review.close();
-    await this.sfu.close();
+    // The worker and the sampler first: a machine review finishing meanwhile still reaches an open review workflow.
     await this.machine.sampler.close();
     await this.worker.close();
+    await this.review.close();
+    await this.sfu.close();
     await this.machine.engines.close();
     await this.archive.close();
   }

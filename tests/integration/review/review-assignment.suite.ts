@@ -162,6 +162,16 @@ export function reviewAssignmentSuite(backend: () => ReviewBackend): void {
       expect((await auditOf(f.db, 'review.reassign')).map((e) => [e.target, JSON.parse(e.details_json)])).toEqual([[`session:${inB}`, { from: wide.staffId, reason: 'branch out of scope' }]]);
     });
 
+    it('a machine report after the workflow closed queues its item but assigns nothing (the next start does)', async () => {
+      const { f } = await fixture();
+      const r = await f.staff({ branches: ['br-a'] });
+      await f.online(r);
+      await f.workflow.close();
+      const s = await f.reviewed('br-a');
+      expect(await assigneeOf(f, s)).toEqual({ assignee_id: null, status: 'queued' });
+      expect(await auditOf(f.db, 'review.assign')).toEqual([]);
+    });
+
     it('machine verdicts: pass is final, needs_review and fail are queued with a due time; fail emits review.machine_failed once', async () => {
       const { f } = await fixture();
       await f.workflow.webhooks.create(CLI_ACTOR, { url: 'http://127.0.0.1:9/hook', events: ['review.machine_failed'] });

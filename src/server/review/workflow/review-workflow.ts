@@ -40,7 +40,8 @@ export interface SweepResult {
  * The review workflow of one server instance (issue 8). `listener` is what the machine review
  * calls when a session's report is done; `start()` runs the sweep (missing items, reassignment,
  * assignment, overdue) every `sweepMs` and the webhook delivery every `webhooks.pollMs`; `close()`
- * stops both and waits for a pass in progress. Everything it holds is in the database, so any
+ * stops both and waits for a pass in progress (after it, newly queued items are not assigned:
+ * close the machine review's worker first). Everything it holds is in the database, so any
  * number of instances run it side by side.
  */
 export class ReviewWorkflow {
@@ -53,6 +54,7 @@ export class ReviewWorkflow {
   readonly webhooks: Webhooks;
   readonly delivery: WebhookDelivery;
   private sweepTask: PeriodicTask<SweepResult> | null = null;
+  private closed = false;
   /** Assignments started because items were queued, one after another. */
   private kicks: Promise<unknown> = Promise.resolve();
 
@@ -63,6 +65,7 @@ export class ReviewWorkflow {
     const deps: WorkflowDeps = { db: o.db, audit: o.audit, webhooks: this.webhooks, config: o.config, log, now: o.now ?? (() => new Date()), onOutbox: () => this.delivery.kick() };
     this.assigner = new Assigner(deps);
     const assignSoon = () => {
+      if (this.closed) return; // a report or decision after close(): the next start's sweep assigns
       this.kicks = this.kicks.then(
         () => this.assigner.assignQueued(),
         () => undefined,
@@ -112,6 +115,7 @@ export class ReviewWorkflow {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.sweepTask?.close();
     await this.settled();
     await this.delivery.close();
