@@ -67,8 +67,8 @@ export function registerReviewRoutes(app: FastifyInstance, deps: { guard: StaffG
     const { sessionId } = parseOrThrow(ReviewSessionParams, req.params, 'session id');
     const p = guard.principal(req);
     const item = await review.reader.itemInScope(p, sessionId);
-    await review.items.requeueMachineReview(sessionId, staffAuditActor(p.staffId), item.branchId);
-    deps.kickJobs();
+    // 202 either way: a machine review already queued or running is not queued twice (the audit entry says which).
+    if (await review.items.requeueMachineReview(sessionId, staffAuditActor(p.staffId), item.branchId)) deps.kickJobs();
     return reply.status(202).send({ queued: true });
   });
 }

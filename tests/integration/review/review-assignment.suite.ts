@@ -216,6 +216,20 @@ export function reviewAssignmentSuite(backend: () => ReviewBackend): void {
       expect(await machineJobs(f.db)).toEqual([{ session_id: queued, state: 'queued' }]);
     });
 
+    it('asking for the machine review again while one is queued or running adds no second job (audited as alreadyQueued)', async () => {
+      const { f } = await fixture();
+      const s = await f.reviewed('br-a');
+      expect(await f.workflow.items.requeueMachineReview(s, 'staff:x', 'br-a')).toBe(true);
+      expect(await f.workflow.items.requeueMachineReview(s, 'staff:x', 'br-a')).toBe(false);
+      expect(await machineJobs(f.db)).toEqual([{ session_id: s, state: 'queued' }]);
+      await f.db.updateTable('jobs').set({ state: 'running' }).where('session_id', '=', s).execute();
+      expect(await f.workflow.items.requeueMachineReview(s, 'staff:x', 'br-a')).toBe(false);
+      await f.db.updateTable('jobs').set({ state: 'done' }).where('session_id', '=', s).execute();
+      expect(await f.workflow.items.requeueMachineReview(s, 'staff:x', 'br-a')).toBe(true);
+      expect((await machineJobs(f.db)).map((j) => j.state).sort()).toEqual(['done', 'queued']);
+      expect((await auditOf(f.db, 'review.machine_requeue')).map((e) => JSON.parse(e.details_json))).toEqual([false, true, true, false].map((alreadyQueued) => ({ alreadyQueued })));
+    });
+
     it('an item past its due time fires review.overdue once', async () => {
       const { f } = await fixture();
       await f.workflow.webhooks.create(CLI_ACTOR, { url: 'http://127.0.0.1:9/hook', events: ['review.overdue'], branches: ['br-a'] });

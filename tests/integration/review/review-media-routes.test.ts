@@ -157,7 +157,7 @@ describe('screenshots, monitor, heartbeat, re-run', () => {
     expect(r.status).toBe(202);
     const jobs = await app.fx.server.archive.db.selectFrom('jobs').select(['kind', 'session_id']).where('kind', '=', 'machine_review').execute();
     expect(jobs).toEqual([{ kind: 'machine_review', session_id: sessionId }]);
-    expect((await app.auditOf('review.machine_requeue')).map((e) => e.actor)).toEqual([`staff:${admin.staffId}`]);
+    expect((await app.auditOf('review.machine_requeue')).map((e) => [e.actor, e.details])).toEqual([[`staff:${admin.staffId}`, { alreadyQueued: false }]]);
   });
 });
 

@@ -112,11 +112,18 @@ export class ReviewItems implements MachineReviewListener {
     if (queued) this.onQueued();
   }
 
-  /** Queues the machine review of `sessionId` again (its report replaces the old one when done), audited. */
-  async requeueMachineReview(sessionId: string, actor: string, branchId: string | null): Promise<void> {
-    await this.deps.audit.transact(async (tx, append) => {
-      await enqueueJob(tx, 'machine_review', sessionId, this.deps.now().toISOString());
-      await append({ actor, action: 'review.machine_requeue', target: `session:${sessionId}`, branchId, details: {} });
+  /**
+   * Queues the machine review of `sessionId` again (its report replaces the old one when done),
+   * audited; when one is already queued or running, no second job is added (`alreadyQueued`).
+   * Returns whether a job was added.
+   */
+  async requeueMachineReview(sessionId: string, actor: string, branchId: string | null): Promise<boolean> {
+    return this.deps.audit.transact(async (tx, append) => {
+      await tx.selectFrom('review_items').select('session_id').where('session_id', '=', sessionId).$call(lockRows(tx, 'update')).executeTakeFirst();
+      const alreadyQueued = await machineReviewWaiting(tx, sessionId);
+      if (!alreadyQueued) await enqueueJob(tx, 'machine_review', sessionId, this.deps.now().toISOString());
+      await append({ actor, action: 'review.machine_requeue', target: `session:${sessionId}`, branchId, details: { alreadyQueued } });
+      return !alreadyQueued;
     });
   }
 
