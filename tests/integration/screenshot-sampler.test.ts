@@ -105,4 +105,22 @@ describe('screenshot sampler', () => {
     const other = MonitorList.parse((await server.http.inject({ method: 'GET', url: '/api/v1/monitor/sessions', headers: b.headers })).json());
     expect(other.sessions).toEqual([]);
   });
+
+  it('keeps sampling the other sessions when one fails (broken wrapped key), and backs the failing one off', async () => {
+    // The broken session has the oldest waiting segment, so the sweep comes to it first.
+    const broken = (await recordOpenMediaSession(srcSessionCode, server.ffmpeg, server.ingest, dir, { seconds: 8, branchId: 'br-a' })).sessionId;
+    const fine = (await recordOpenMediaSession(srcSessionCode, server.ffmpeg, server.ingest, dir, { seconds: 8, branchId: 'br-a' })).sessionId;
+    await server.archive.db.updateTable('sessions').set({ key_wrap_json: '{"v":1}' }).where('session_id', '=', broken).execute();
+    const s = sampler();
+    expect(await s.sweep()).toEqual({ stored: 2, skipped: 0 });
+    expect(await times(fine)).toEqual([0, 5]);
+    expect(await times(broken)).toEqual([]);
+    const failed = await cursor(broken);
+    expect(failed).toMatchObject({ next_seq: 0, skipped: 0 });
+    expect(failed!.last_error).toMatch(/^session \(failure 1, retried in 10 s\): /);
+    // Backed off: the next sweep does not try it again (its cursor is untouched).
+    expect(await s.sweep()).toEqual({ stored: 0, skipped: 0 });
+    expect(await cursor(broken)).toEqual(failed);
+    await s.close();
+  }, 120_000);
 });

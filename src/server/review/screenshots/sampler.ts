@@ -29,6 +29,9 @@ const LAST_FRAME_SLACK_SEC = 0.25;
 /** Segments received longer ago than this are not looked at by the sweep (bounds its query). */
 const LOOKBACK_MS = 7 * 24 * 3600_000;
 
+/** The longest a failing session is left alone before the sweep tries it again. */
+const MAX_BACKOFF_MS = 15 * 60_000;
+
 export interface SamplerDeps {
   db: Kysely<ServerDb>;
   store: BlobStore;
@@ -45,13 +48,16 @@ export interface SamplerDeps {
  * a sweep runs every `sweepMs` and after `kick()` (called when a segment is acknowledged). Each
  * session's cursor (screenshot_cursors.next_seq) moves past a segment only once its screenshots are
  * stored, so a restart resumes there; a segment that cannot be decrypted or decoded is passed over
- * (counted in `skipped`, the error kept), a store or engine failure is retried at the next sweep.
+ * (counted in `skipped`, the error kept); any other failure of a session (its key, the store, an
+ * engine) is kept on its cursor and retried later, backed off, without holding up the other sessions.
  */
 export class ScreenshotSampler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private closed = false;
+  /** Sessions whose sampling failed: how often in a row, and not before when they are tried again. */
+  private readonly failing = new Map<string, { failures: number; until: number }>();
 
   constructor(
     private readonly deps: SamplerDeps,
@@ -87,27 +93,56 @@ export class ScreenshotSampler {
     this.timer.unref();
   }
 
-  /** Samples every segment not sampled yet; returns how many screenshots were stored and segments passed over. */
+  /**
+   * Samples every segment not sampled yet, the sessions with the oldest waiting segment first;
+   * returns how many screenshots were stored and segments passed over. A session that fails
+   * (its key, the store) is logged, its error kept on its cursor, and it is backed off
+   * (doubling from two sweeps up to MAX_BACKOFF_MS) while the sweep goes on with the others.
+   */
   async sweep(): Promise<{ stored: number; skipped: number }> {
     const { db } = this.deps;
-    const since = new Date(Date.now() - LOOKBACK_MS).toISOString();
-    const pending = await db
+    const now = Date.now();
+    const since = new Date(now - LOOKBACK_MS).toISOString();
+    const backedOff = [...this.failing].filter(([, f]) => f.until > now).map(([id]) => id);
+    let query = db
       .selectFrom('segments as g')
       .leftJoin('screenshot_cursors as c', 'c.session_id', 'g.session_id')
-      .select('g.session_id')
+      .select((eb) => ['g.session_id', eb.fn.min('g.received_at').as('oldest')])
       .where('g.received_at', '>=', since)
-      .where((eb) => eb('g.seq', '>=', eb.fn.coalesce('c.next_seq', sql.lit(0))))
-      .groupBy('g.session_id')
-      .limit(200)
-      .execute();
+      .where((eb) => eb('g.seq', '>=', eb.fn.coalesce('c.next_seq', sql.lit(0))));
+    if (backedOff.length > 0) query = query.where('g.session_id', 'not in', backedOff);
+    const pending = await query.groupBy('g.session_id').orderBy('oldest').orderBy('g.session_id').limit(200).execute();
     const total = { stored: 0, skipped: 0 };
     for (const p of pending) {
       if (this.closed) break;
-      const r = await this.sampleSession(p.session_id);
-      total.stored += r.stored;
-      total.skipped += r.skipped;
+      try {
+        const r = await this.sampleSession(p.session_id);
+        this.failing.delete(p.session_id);
+        total.stored += r.stored;
+        total.skipped += r.skipped;
+      } catch (err) {
+        if (this.closed) break;
+        await this.sessionFailed(p.session_id, err);
+      }
     }
     return total;
+  }
+
+  /** Logs a session's failure, keeps it on its cursor (which does not move) and backs the session off. */
+  private async sessionFailed(sessionId: string, err: unknown): Promise<void> {
+    const failures = (this.failing.get(sessionId)?.failures ?? 0) + 1;
+    const delayMs = Math.min(MAX_BACKOFF_MS, this.deps.config.screenshots.sweepMs * 2 ** failures);
+    this.failing.set(sessionId, { failures, until: Date.now() + delayMs });
+    const message = err instanceof Error ? err.message : String(err);
+    this.log.error({ sessionId, failures, retryInMs: delayMs, err }, 'screenshots of a session failed; the others go on, it is retried later');
+    const at = new Date().toISOString();
+    const lastError = `session (failure ${failures}, retried in ${Math.round(delayMs / 1000)} s): ${message}`.slice(0, 1000);
+    await this.deps.db
+      .insertInto('screenshot_cursors')
+      .values({ session_id: sessionId, next_seq: 0, skipped: 0, last_error: lastError, updated_at: at })
+      .onConflict((oc) => oc.column('session_id').doUpdateSet({ last_error: lastError, updated_at: at }))
+      .execute()
+      .catch((e: unknown) => this.log.error({ sessionId, err: e }, 'cannot record the failure on the screenshot cursor'));
   }
 
   private async sampleSession(sessionId: string): Promise<{ stored: number; skipped: number }> {
