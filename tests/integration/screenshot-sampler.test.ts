@@ -123,4 +123,20 @@ describe('screenshot sampler', () => {
     expect(await cursor(broken)).toEqual(failed);
     await s.close();
   }, 120_000);
+
+  it('protects a screenshot whose row was stored but whose file a stopped run did not protect yet, when its segment is sampled again', async () => {
+    // The session's retention was recorded (as the retention sweep does) while the sampler's run
+    // had inserted the 0 s screenshot's row and stopped before protecting its file and moving the cursor.
+    const retainUntil = '2040-01-01T00:00:00.000Z';
+    const now = new Date().toISOString();
+    await server.archive.db.insertInto('evidence_retention').values({ session_id: faceThenRoom, branch_id: 'br-a', retention_class: 'banking-wm', archived_at: now, retain_until: retainUntil, active_holds: 0, store_hold: 0, recorded_at: now }).execute();
+    const key = `archive/${faceThenRoom}/screenshots/000000000.jpg`;
+    expect((await server.archive.store.protection(key)).retainUntil).toBeNull();
+    await server.archive.db.updateTable('screenshot_cursors').set({ next_seq: 0 }).where('session_id', '=', faceThenRoom).execute();
+    const s = sampler(1);
+    expect(await s.sweep()).toEqual({ stored: 0, skipped: 0 });
+    await s.close();
+    expect((await server.archive.store.protection(key)).retainUntil).toBe(retainUntil);
+    await server.archive.db.updateTable('screenshot_cursors').set({ next_seq: 17 }).where('session_id', '=', faceThenRoom).execute();
+  }, 120_000);
 });

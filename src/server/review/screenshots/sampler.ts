@@ -193,7 +193,10 @@ export class ScreenshotSampler {
     const { header, plaintext } = opened;
     const times = screenshotTimes(header.startSec, header.startSec + header.durationSec);
     if (times.length === 0) return 0;
-    const have = new Set((await db.selectFrom('screenshots').select('at_sec').where('session_id', '=', sessionId).where('at_sec', 'in', times).execute()).map((r) => Number(r.at_sec)));
+    const stored = await db.selectFrom('screenshots').select(['at_sec', 'storage_key']).where('session_id', '=', sessionId).where('at_sec', 'in', times).execute();
+    // Rows of this segment from a run stopped before its cursor moved: their files may not be protected yet.
+    for (const r of stored) await this.protectLikeTheSession(sessionId, r.storage_key);
+    const have = new Set(stored.map((r) => Number(r.at_sec)));
     const todo = times.filter((t) => !have.has(t));
     if (todo.length === 0) return 0;
     const work = join(this.deps.workDir, `shots-${sessionId}-${header.seq}-${process.pid}`);
@@ -209,7 +212,7 @@ export class ScreenshotSampler {
       const source = { width: video.width, height: video.height };
       const region = cameraRegion(source.width, source.height, config.camera);
       const engine = await this.deps.engines.face();
-      let stored = 0;
+      let added = 0;
       for (const t of todo) {
         const grab = (offsetSec: number) =>
           grabFrame(ff, { segment: file, workDir: work, offsetSec, source, width: config.screenshots.width, region, name: String(t) }).catch((err: unknown) => {
@@ -223,18 +226,22 @@ export class ScreenshotSampler {
         const flags: ScreenshotFlag[] = faces === 0 ? ['no_face'] : faces > 1 ? ['multiple_faces'] : [];
         const storageKey = screenshotKey(sessionId, t);
         await store.put(storageKey, frame.jpeg);
-        await this.protectLikeTheSession(sessionId, storageKey);
         const row = { session_id: sessionId, at_sec: t, at: new Date(Date.parse(session.started_at) + t * 1000).toISOString(), storage_key: storageKey, sha256: sha256Hex(frame.jpeg), bytes: frame.jpeg.length, width: frame.width, height: frame.height, faces, distance: null, flags_json: JSON.stringify(flags), created_at: new Date().toISOString() };
         const r = await db.insertInto('screenshots').values(row).onConflict((oc) => oc.columns(['session_id', 'at_sec']).doNothing()).executeTakeFirst();
-        stored += Number(r.numInsertedOrUpdatedRows ?? 0);
+        added += Number(r.numInsertedOrUpdatedRows ?? 0);
+        // After the row: a retention recorded from now on protects the file itself (its file list has the row).
+        await this.protectLikeTheSession(sessionId, storageKey);
       }
-      return stored;
+      return added;
     } finally {
       await rm(work, { recursive: true, force: true });
     }
   }
 
-  /** A screenshot stored after the session's retention was recorded gets the same date and hold. */
+  /**
+   * A screenshot stored after the session's retention was recorded gets the same date and hold.
+   * Called after its row is inserted (so a retention recorded later sees it) and idempotent.
+   */
   private async protectLikeTheSession(sessionId: string, key: string): Promise<void> {
     const r = await this.deps.db.selectFrom('evidence_retention').select(['retain_until', 'store_hold', 'deletion_started_at']).where('session_id', '=', sessionId).executeTakeFirst();
     if (!r || r.deletion_started_at) return;
