@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { DependencyError, describeIssues } from '../core/errors.js';
+import { DependencyError, DualrecError, describeIssues } from '../core/errors.js';
 import type { FfmpegInfo } from './ffmpeg.js';
 
 const execFileAsync = promisify(execFile);
@@ -22,13 +22,20 @@ const ProbeOutput = z.object({
 });
 export type ProbeResult = z.infer<typeof ProbeOutput>;
 
-/** Runs ffprobe on a media file and returns its format and streams. */
-export async function probeMedia(ff: FfmpegInfo, file: string): Promise<ProbeResult> {
+/** Runs ffprobe on a media file and returns its format and streams; `signal` aborting kills it (DualrecError `ffmpeg.aborted`). */
+export async function probeMedia(ff: FfmpegInfo, file: string, opts: { signal?: AbortSignal } = {}): Promise<ProbeResult> {
   if (!ff.ffprobe) throw new DependencyError('ffprobe.missing', `ffprobe is not available beside ${ff.ffmpeg} (${ff.source} ffmpeg); install the system ffmpeg`);
-  const { stdout } = await execFileAsync(ff.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], {
-    timeout: 60_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  let stdout: string;
+  try {
+    ({ stdout } = await execFileAsync(ff.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], {
+      timeout: 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    }));
+  } catch (err) {
+    if (opts.signal?.aborted) throw new DualrecError('ffmpeg.aborted', `ffprobe of ${file}: aborted`);
+    throw err;
+  }
   const parsed = ProbeOutput.safeParse(JSON.parse(stdout));
   if (!parsed.success) throw new DependencyError('ffprobe.bad_output', `ffprobe output for ${file} is not understood: ${describeIssues(parsed.error.issues)}`);
   return parsed.data;

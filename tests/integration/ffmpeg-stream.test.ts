@@ -1,8 +1,14 @@
 // FFmpeg's stdout as an async iterable (platform/ffmpeg-stream.ts), on the real binary: records
 // of a fixed size, stderr lines, failure with the reason, abort, and breaking out early.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { fixedRecords, ffmpegStdout } from '../../src/platform/ffmpeg-stream.js';
 import { resolveFfmpeg } from '../../src/platform/ffmpeg.js';
+import { probeMedia } from '../../src/platform/probe.js';
 
 const gray = ['-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=10:d=2', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'];
 
@@ -42,5 +48,23 @@ describe('ffmpegStdout', () => {
     await expect(async () => {
       for await (const chunk of ffmpegStdout(ff, endless, { what: 'endless', timeoutMs: 300 })) void chunk;
     }).rejects.toMatchObject({ code: 'ffmpeg.timeout' });
+  });
+});
+
+describe('probeMedia', () => {
+  it('is killed when aborted', async () => {
+    const ff = await resolveFfmpeg();
+    const dir = await mkdtemp(join(tmpdir(), 'dualrec-probe-'));
+    try {
+      // A named pipe nobody writes to: ffprobe waits on it forever.
+      const fifo = join(dir, 'never.ts');
+      await promisify(execFile)('mkfifo', [fifo]);
+      const abort = new AbortController();
+      const probing = probeMedia(ff, fifo, { signal: abort.signal });
+      setTimeout(() => abort.abort(), 200);
+      await expect(probing).rejects.toMatchObject({ code: 'ffmpeg.aborted' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

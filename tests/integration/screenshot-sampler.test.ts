@@ -139,4 +139,21 @@ describe('screenshot sampler', () => {
     expect((await server.archive.store.protection(key)).retainUntil).toBe(retainUntil);
     await server.archive.db.updateTable('screenshot_cursors').set({ next_seq: 17 }).where('session_id', '=', faceThenRoom).execute();
   }, 120_000);
+
+  it('close() stops in the middle of a segment (its FFmpeg runs aborted) and leaves the cursor on it', async () => {
+    // One 40 s segment: 8 screenshot times (0-35 s), each its own FFmpeg run.
+    const long = (await recordOpenMediaSession(srcSessionCode, server.ffmpeg, server.ingest, dir, { seconds: 40, segmentSeconds: 40, branchId: 'br-a' })).sessionId;
+    const s = sampler();
+    const sweeping = s.sweep();
+    while ((await times(long)).length === 0) await new Promise((r) => setTimeout(r, 10));
+    await s.close();
+    await sweeping;
+    expect((await times(long)).length).toBeLessThan(8);
+    expect(await cursor(long)).toBeUndefined();
+    // The next start samples the rest of the segment.
+    const next = sampler();
+    await next.sweep();
+    await next.close();
+    expect(await times(long)).toEqual([0, 5, 10, 15, 20, 25, 30, 35]);
+  }, 120_000);
 });

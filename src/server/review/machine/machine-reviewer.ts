@@ -81,9 +81,9 @@ export class MachineReviewer {
       let file = store.localPath(inputs.mp4Key);
       if (!file) {
         file = join(work, 'recording.mp4');
-        await pipeline(await store.stream(inputs.mp4Key), createWriteStream(file));
+        await pipeline(await store.stream(inputs.mp4Key), createWriteStream(file), { signal: ctx.signal });
       }
-      const probe = await probeMedia(ff, file);
+      const probe = await probeMedia(ff, file, { signal: ctx.signal });
       const video = probe.streams.find((s) => s.codec_type === 'video');
       const hasAudio = probe.streams.some((s) => s.codec_type === 'audio');
       const mediaDurationSec = probe.format.duration ?? 0;

@@ -16,9 +16,9 @@ export interface GrabbedFrame {
 /**
  * One frame of a decrypted segment, `offsetSec` after its first frame: a JPEG of the whole picture
  * `width` wide, and the camera cut out for the face detector. One FFmpeg run, two outputs. Null when
- * the segment has no frame that late (its last frame came earlier).
+ * the segment has no frame that late (its last frame came earlier). `signal` aborting kills FFmpeg.
  */
-export async function grabFrame(ff: FfmpegInfo, o: { segment: string; workDir: string; offsetSec: number; source: { width: number; height: number }; width: number; region: Region; name: string }): Promise<GrabbedFrame | null> {
+export async function grabFrame(ff: FfmpegInfo, o: { segment: string; workDir: string; offsetSec: number; source: { width: number; height: number }; width: number; region: Region; name: string; signal?: AbortSignal }): Promise<GrabbedFrame | null> {
   const width = Math.min(o.width, o.source.width - (o.source.width % 2));
   const height = Math.max(2, Math.round((width * o.source.height) / o.source.width / 2) * 2);
   const cam = cameraFilter(o.region);
@@ -33,7 +33,7 @@ export async function grabFrame(ff: FfmpegInfo, o: { segment: string; workDir: s
       '-ss', o.offsetSec.toFixed(3), '-map', '0:v:0', '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-q:v', '4', '-f', 'image2', '-update', '1', '-y', jpeg,
       '-ss', o.offsetSec.toFixed(3), '-map', '0:v:0', '-frames:v', '1', '-vf', cam.filter, '-f', 'rawvideo', '-pix_fmt', 'gray', '-y', raw,
     ],
-    { what: `grab a screenshot ${o.offsetSec.toFixed(1)} s into a segment`, timeoutMs: 60_000 },
+    { what: `grab a screenshot ${o.offsetSec.toFixed(1)} s into a segment`, timeoutMs: 60_000, ...(o.signal ? { signal: o.signal } : {}) },
   );
   const picture = await readIfExists(jpeg);
   const gray = await readIfExists(raw);

@@ -56,6 +56,8 @@ export class ScreenshotSampler {
   private running: Promise<void> | null = null;
   private again = false;
   private closed = false;
+  /** Aborted by close(): kills the FFmpeg runs of the segment being sampled. */
+  private readonly abort = new AbortController();
   /** Sessions whose sampling failed: how often in a row, and not before when they are tried again. */
   private readonly failing = new Map<string, { failures: number; until: number }>();
 
@@ -204,8 +206,9 @@ export class ScreenshotSampler {
     try {
       const file = join(work, 'segment.ts');
       await writeFile(file, plaintext);
-      const probe = await probeMedia(ff, file).catch((err: unknown) => {
-        throw err instanceof DualrecError && err.code === 'ffprobe.missing' ? err : new BadSegment(`ffprobe cannot read it: ${(err as Error).message}`);
+      const signal = this.abort.signal;
+      const probe = await probeMedia(ff, file, { signal }).catch((err: unknown) => {
+        throw err instanceof DualrecError && (err.code === 'ffprobe.missing' || err.code === 'ffmpeg.aborted') ? err : new BadSegment(`ffprobe cannot read it: ${(err as Error).message}`);
       });
       const video = probe.streams.find((s) => s.codec_type === 'video');
       if (!video?.width || !video.height) throw new BadSegment('it has no video stream');
@@ -214,8 +217,10 @@ export class ScreenshotSampler {
       const engine = await this.deps.engines.face();
       let added = 0;
       for (const t of todo) {
+        // Closing: stop here; the cursor stays on this segment, so the next start samples the rest.
+        if (this.closed) throw new DualrecError('ffmpeg.aborted', 'the screenshot sampler is closing');
         const grab = (offsetSec: number) =>
-          grabFrame(ff, { segment: file, workDir: work, offsetSec, source, width: config.screenshots.width, region, name: String(t) }).catch((err: unknown) => {
+          grabFrame(ff, { segment: file, workDir: work, offsetSec, source, width: config.screenshots.width, region, name: String(t), signal }).catch((err: unknown) => {
             throw err instanceof DualrecError && err.code === 'ffmpeg.failed' ? new BadSegment(err.message) : err;
           });
         // A time after the segment's last frame (within its last frame interval) takes that last frame.
@@ -251,6 +256,7 @@ export class ScreenshotSampler {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.abort.abort();
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
