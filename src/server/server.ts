@@ -32,6 +32,7 @@ import { ServerEngines } from './review/machine/review-engines.js';
 import type { MachineReports, Screenshots } from './review/ports.js';
 import { DbScreenshots } from './review/screenshots/screenshot-store.js';
 import { ScreenshotSampler } from './review/screenshots/sampler.js';
+import { REVIEW_WORK_FOLDERS, removeStaleWorkFolders } from './review/work-folders.js';
 
 /**
  * The audit log of a data folder: the one place the server and the `dualrec` admin commands get it.
@@ -116,6 +117,8 @@ export class Server {
         onSegmentStored: config.machineReview.screenshots.enabled ? () => sampler.kick() : undefined,
         log,
       });
+      // Folders (with decrypted plaintext) a crashed review run left behind.
+      await removeStaleWorkFolders(join(config.dataDir, 'work'), REVIEW_WORK_FOLDERS, log);
       await worker.start();
       review.start();
       if (config.machineReview.screenshots.enabled) sampler.start();

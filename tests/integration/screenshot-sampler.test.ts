@@ -3,7 +3,7 @@
 // per-session cursor after a restart, passing over a corrupt segment, and the live monitor route.
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,11 @@ const times = async (sessionId: string) => (await server.machine.screenshots.lis
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dualrec-screenshots-'));
+  // A folder a crashed sampler left (a decrypted segment in it), two hours ago: the server removes it at start-up.
+  const stale = join(dir, 'server', 'work', 'shots-crashed-0-0123456789ab');
+  await mkdir(stale, { recursive: true });
+  await writeFile(join(stale, 'segment.ts'), 'plaintext');
+  await utimes(stale, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
   // The server's own sampler is off: these tests run sweeps themselves.
   server = await Server.create(parseServerConfig({ dataDir: join(dir, 'server'), port: 0, machineReview: { screenshots: { enabled: false } } }), { log: silent });
   await ensureBranches(server, ['br-a', 'br-b']);
@@ -56,6 +61,10 @@ afterAll(async () => {
 });
 
 describe('screenshot sampler', () => {
+  it('the server removed the stale work folder a crashed run left', async () => {
+    expect(await readdir(join(dir, 'server', 'work'))).not.toContain('shots-crashed-0-0123456789ab');
+  });
+
   it('samples a few segments per sweep, then resumes from its cursor after a restart without repeating a screenshot', async () => {
     const first = sampler(3);
     await first.sweep();

@@ -22,6 +22,7 @@ import type { ServerDb } from '../../db/schema.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { MachineReviewListener } from '../ports.js';
 import { matchScreenshots } from '../screenshots/screenshot-store.js';
+import { workFolder } from '../work-folders.js';
 import { cameraRegion } from './camera-region.js';
 import { facePass, speechPass } from './media-passes.js';
 import type { DbMachineReports } from './report-store.js';
@@ -75,7 +76,7 @@ export class MachineReviewer {
     const t0 = Date.now();
     const inputs = await readArchivedInputs(db, store, sessionId);
     const m = inputs.manifest;
-    const work = join(this.deps.workDir, `review-${sessionId}-${process.pid}`);
+    const work = workFolder(this.deps.workDir, `review-${sessionId}`);
     await mkdir(work, { recursive: true, mode: 0o700 });
     try {
       let file = store.localPath(inputs.mp4Key);

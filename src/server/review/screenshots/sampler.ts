@@ -16,6 +16,7 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import { cameraRegion } from '../machine/camera-region.js';
 import type { ReviewEngines } from '../machine/machine-reviewer.js';
 import type { ReviewConfig } from '../machine/review-config.js';
+import { workFolder } from '../work-folders.js';
 import { grabFrame } from './frame-grab.js';
 
 /** Where a screenshot is stored: under the session's archive prefix, named by its millisecond. */
@@ -201,7 +202,7 @@ export class ScreenshotSampler {
     const have = new Set(stored.map((r) => Number(r.at_sec)));
     const todo = times.filter((t) => !have.has(t));
     if (todo.length === 0) return 0;
-    const work = join(this.deps.workDir, `shots-${sessionId}-${header.seq}-${process.pid}`);
+    const work = workFolder(this.deps.workDir, `shots-${sessionId}-${header.seq}`);
     await mkdir(work, { recursive: true, mode: 0o700 });
     try {
       const file = join(work, 'segment.ts');
