@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { sha256Hex } from '../../../core/chain.js';
 import { openSegment } from '../../../core/envelope.js';
 import { DualrecError, IntegrityError } from '../../../core/errors.js';
@@ -18,6 +18,7 @@ import type { ReviewEngines } from '../machine/machine-reviewer.js';
 import type { ReviewConfig } from '../machine/review-config.js';
 import { workFolder } from '../work-folders.js';
 import { grabFrame } from './frame-grab.js';
+import { pendingSessions, recordSessionError, SessionBackoff } from './sampler-state.js';
 
 /** Where a screenshot is stored: under the session's archive prefix, named by its millisecond. */
 export function screenshotKey(sessionId: string, atSec: number): string {
@@ -27,11 +28,6 @@ export function screenshotKey(sessionId: string, atSec: number): string {
 /** How far back a sample time past a segment's last frame looks for that frame (a frame interval at >= 4 fps). */
 const LAST_FRAME_SLACK_SEC = 0.25;
 
-/** Segments received longer ago than this are not looked at by the sweep (bounds its query). */
-const LOOKBACK_MS = 7 * 24 * 3600_000;
-
-/** The longest a failing session is left alone before the sweep tries it again. */
-const MAX_BACKOFF_MS = 15 * 60_000;
 
 export interface SamplerDeps {
   db: Kysely<ServerDb>;
@@ -59,13 +55,14 @@ export class ScreenshotSampler {
   private closed = false;
   /** Aborted by close(): kills the FFmpeg runs of the segment being sampled. */
   private readonly abort = new AbortController();
-  /** Sessions whose sampling failed: how often in a row, and not before when they are tried again. */
-  private readonly failing = new Map<string, { failures: number; until: number }>();
+  private readonly backoff: SessionBackoff;
 
   constructor(
     private readonly deps: SamplerDeps,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.backoff = new SessionBackoff(deps.config.screenshots.sweepMs);
+  }
 
   start(): void {
     this.schedule(0);
@@ -100,52 +97,26 @@ export class ScreenshotSampler {
    * Samples every segment not sampled yet, the sessions with the oldest waiting segment first;
    * returns how many screenshots were stored and segments passed over. A session that fails
    * (its key, the store) is logged, its error kept on its cursor, and it is backed off
-   * (doubling from two sweeps up to MAX_BACKOFF_MS) while the sweep goes on with the others.
+   * (SessionBackoff) while the sweep goes on with the others.
    */
   async sweep(): Promise<{ stored: number; skipped: number }> {
-    const { db } = this.deps;
-    const now = Date.now();
-    const since = new Date(now - LOOKBACK_MS).toISOString();
-    const backedOff = [...this.failing].filter(([, f]) => f.until > now).map(([id]) => id);
-    let query = db
-      .selectFrom('segments as g')
-      .leftJoin('screenshot_cursors as c', 'c.session_id', 'g.session_id')
-      .select((eb) => ['g.session_id', eb.fn.min('g.received_at').as('oldest')])
-      .where('g.received_at', '>=', since)
-      .where((eb) => eb('g.seq', '>=', eb.fn.coalesce('c.next_seq', sql.lit(0))));
-    if (backedOff.length > 0) query = query.where('g.session_id', 'not in', backedOff);
-    const pending = await query.groupBy('g.session_id').orderBy('oldest').orderBy('g.session_id').limit(200).execute();
     const total = { stored: 0, skipped: 0 };
-    for (const p of pending) {
+    for (const sessionId of await pendingSessions(this.deps.db, this.backoff.waiting())) {
       if (this.closed) break;
       try {
-        const r = await this.sampleSession(p.session_id);
-        this.failing.delete(p.session_id);
+        const r = await this.sampleSession(sessionId);
+        this.backoff.succeeded(sessionId);
         total.stored += r.stored;
         total.skipped += r.skipped;
       } catch (err) {
         if (this.closed) break;
-        await this.sessionFailed(p.session_id, err);
+        const { failures, delayMs } = this.backoff.failed(sessionId);
+        this.log.error({ sessionId, failures, retryInMs: delayMs, err }, 'screenshots of a session failed; the others go on, it is retried later');
+        const lastError = `session (failure ${failures}, retried in ${Math.round(delayMs / 1000)} s): ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000);
+        await recordSessionError(this.deps.db, sessionId, lastError).catch((e: unknown) => this.log.error({ sessionId, err: e }, 'cannot record the failure on the screenshot cursor'));
       }
     }
     return total;
-  }
-
-  /** Logs a session's failure, keeps it on its cursor (which does not move) and backs the session off. */
-  private async sessionFailed(sessionId: string, err: unknown): Promise<void> {
-    const failures = (this.failing.get(sessionId)?.failures ?? 0) + 1;
-    const delayMs = Math.min(MAX_BACKOFF_MS, this.deps.config.screenshots.sweepMs * 2 ** failures);
-    this.failing.set(sessionId, { failures, until: Date.now() + delayMs });
-    const message = err instanceof Error ? err.message : String(err);
-    this.log.error({ sessionId, failures, retryInMs: delayMs, err }, 'screenshots of a session failed; the others go on, it is retried later');
-    const at = new Date().toISOString();
-    const lastError = `session (failure ${failures}, retried in ${Math.round(delayMs / 1000)} s): ${message}`.slice(0, 1000);
-    await this.deps.db
-      .insertInto('screenshot_cursors')
-      .values({ session_id: sessionId, next_seq: 0, skipped: 0, last_error: lastError, updated_at: at })
-      .onConflict((oc) => oc.column('session_id').doUpdateSet({ last_error: lastError, updated_at: at }))
-      .execute()
-      .catch((e: unknown) => this.log.error({ sessionId, err: e }, 'cannot record the failure on the screenshot cursor'));
   }
 
   private async sampleSession(sessionId: string): Promise<{ stored: number; skipped: number }> {
