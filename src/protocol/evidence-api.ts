@@ -1,16 +1,8 @@
 import { z } from 'zod';
 import { AuditEntry, AuditTarget, AuditVerifyResult } from './audit.js';
-import { BoothId, IsoTime, SessionId, Sha256Hex } from './ids.js';
+import { BoothId, IntParam, IsoTime, SessionFileName, SessionId, Sha256Hex } from './ids.js';
 import { RetentionClass } from './retention.js';
 import { BranchId } from './staff.js';
-
-/** A whole number in a query string or path: plain decimal digits. */
-const IntParam = (what: string, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^(0|[1-9][0-9]{0,15})$/, `${what} must be a whole number in decimal digits`)
-    .transform(Number)
-    .pipe(z.number().int().min(min, `${what} must be >= ${min}`).max(max, `${what} must be <= ${max}`));
 
 /** Why a hold is set or released, or a retention extended: said in words, kept in the audit log. */
 export const Reason = z.string().trim().min(3, 'reason must be at least 3 characters').max(2000, 'reason must be at most 2000 characters');
@@ -20,7 +12,7 @@ export const HoldParams = z.strictObject({ holdId: z.uuid({ message: 'hold id mu
 /** A downloadable file of an archived session, by the name the session view lists. */
 export const FileParams = z.strictObject({
   sessionId: SessionId,
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}\.[A-Za-z0-9]{1,8}$/, 'file name must be one the session lists (recording.mp4, record.json, <kind>.<ext>)'),
+  name: SessionFileName,
 });
 
 // ---- archived sessions ----------------------------------------------------------------------

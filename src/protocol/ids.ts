@@ -28,6 +28,17 @@ export type Sha256Hex = z.infer<typeof Sha256Hex>;
 
 export const Base64 = z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64');
 
+/** A whole number in a query string or path: plain decimal digits, within [min, max]. */
+export const IntParam = (what: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,15})$/, `${what} must be a whole number in decimal digits`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `${what} must be >= ${min}`).max(max, `${what} must be <= ${max}`));
+
+/** The name of a stored file of an archived session, as the session view lists it (recording.mp4, record.json, <kind>.<ext>). */
+export const SessionFileName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}\.[A-Za-z0-9]{1,8}$/, 'file name must be one the session lists (recording.mp4, record.json, <kind>.<ext>)');
+
 /** An ISO-8601 UTC timestamp as produced by Date.prototype.toISOString(). */
 export const IsoTime = z.iso.datetime({ message: 'must be an ISO-8601 UTC timestamp' });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BoothId, IsoTime, ProductId, SessionId } from './ids.js';
+import { BoothId, IntParam, IsoTime, ProductId, SessionFileName, SessionId } from './ids.js';
 import { BranchId } from './staff.js';
 import { ReviewDecisionView, ReviewerStats, ReviewItemView, ReviewStatus, ScreenshotView, WebhookEvent } from './review.js';
 
@@ -19,13 +19,6 @@ import { ReviewDecisionView, ReviewerStats, ReviewItemView, ReviewStatus, Screen
 // POST /supervision/decisions/:decisionId/check  [supervisor]  SupervisorCheckRequest → ReviewDecisionView
 // GET  /supervision/stats                        [supervisor]  SupervisionStatsQuery → SupervisionStats
 // GET  /webhooks, POST /webhooks, DELETE /webhooks/:webhookId  [admin]
-
-const IntParam = (what: string, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^(0|[1-9][0-9]{0,15})$/, `${what} must be a whole number in decimal digits`)
-    .transform(Number)
-    .pipe(z.number().int().min(min, `${what} must be >= ${min}`).max(max, `${what} must be <= ${max}`));
 
 export const ReviewSessionParams = z.strictObject({ sessionId: SessionId });
 export const ScreenshotParams = z.strictObject({ sessionId: SessionId, screenshotId: z.string().regex(/^[0-9]{1,12}$/, 'screenshot id must be a number') });
@@ -50,7 +43,7 @@ export const ReviewList = z.strictObject({ items: z.array(ReviewItemView) });
 export type ReviewList = z.infer<typeof ReviewList>;
 
 /** A link a <video> element can load without an Authorization header: short-lived, one file. */
-export const MediaLinkRequest = z.strictObject({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}\.[A-Za-z0-9]{1,8}$/, 'file name must be one the session lists') });
+export const MediaLinkRequest = z.strictObject({ name: SessionFileName });
 export const MediaLink = z.strictObject({ url: z.string(), expiresAt: IsoTime });
 export type MediaLink = z.infer<typeof MediaLink>;
 
