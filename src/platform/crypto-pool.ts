@@ -69,13 +69,18 @@ export class CryptoPool {
 
   /**
    * AES-256-GCM(plaintext) and its tag, and the SHA-256 of aad || ciphertext || tag. The key is
-   * copied before this returns. A plaintext on a SharedArrayBuffer is shared, not copied.
+   * copied before this returns. A plaintext on a SharedArrayBuffer is shared, not copied. With
+   * `out` (on a SharedArrayBuffer, as long as the plaintext) the worker writes the ciphertext
+   * there and `body` is `out`; if this fails, the worker may still be writing into `out`, so it
+   * must not be reused (SharedBufferPool.abandon).
    */
-  async seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<{ body: Uint8Array; tag: Uint8Array; sha256: string }> {
+  async seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out?: Uint8Array): Promise<{ body: Uint8Array; tag: Uint8Array; sha256: string }> {
     checkKey(key);
-    const r = await this.call({ op: 'seal', key: Uint8Array.from(key), nonce: own(nonce), aad: own(aad), plaintext: own(plaintext) });
-    if (r.body?.length !== plaintext.length || r.tag?.length !== 16) throw new DependencyError('crypto.bad_reply', 'crypto worker sent no ciphertext or a wrong one');
-    return { body: r.body, tag: r.tag, sha256: r.sha256 };
+    if (out && (!(out.buffer instanceof SharedArrayBuffer) || out.length !== plaintext.length)) throw new RangeError('the output buffer must be shared memory as long as the plaintext');
+    const r = await this.call({ op: 'seal', key: Uint8Array.from(key), nonce: own(nonce), aad: own(aad), plaintext: own(plaintext), ...(out ? { out } : {}) });
+    const body = out ?? r.body;
+    if (r.tag?.length !== 16 || body?.length !== plaintext.length || (out && r.body)) throw new DependencyError('crypto.bad_reply', 'crypto worker sent no ciphertext or a wrong one');
+    return { body, tag: r.tag, sha256: r.sha256 };
   }
 
   /** Requests queued or running. */
@@ -153,8 +158,12 @@ export class CryptoPool {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** A view that owns its whole ArrayBuffer (so cloning it copies only these bytes). */
+/**
+ * A view that clones cheaply: one on shared memory as it is (the worker sees the same bytes), any
+ * other owning its whole ArrayBuffer (so cloning it copies only these bytes).
+ */
 function own(data: Uint8Array): Uint8Array {
+  if (data.buffer instanceof SharedArrayBuffer) return data;
   return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
 }
 
@@ -177,10 +186,12 @@ export interface SealedParts {
 /**
  * The same sealed segment as sealSegment (the parts concatenated are its bytes, given the same
  * nonce), with AES-256-GCM and the sealed file's SHA-256 on a pool worker. `plainSha256` is the
- * plaintext's hash, computed before (pool.sha256), so the plaintext is hashed once.
+ * plaintext's hash, computed before (pool.sha256), so the plaintext is hashed once. With `out` the
+ * ciphertext part is `out` (see CryptoPool.seal).
  */
-export async function sealSegmentOnPool(pool: CryptoPool, key: Uint8Array, input: SegmentHeaderInput, plaintext: Uint8Array, plainSha256: string, nonce: Uint8Array = randomBytes(12)): Promise<SealedParts> {
+export async function sealSegmentOnPool(pool: CryptoPool, key: Uint8Array, input: SegmentHeaderInput, plaintext: Uint8Array, plainSha256: string, opts: { nonce?: Uint8Array; out?: Uint8Array } = {}): Promise<SealedParts> {
+  const nonce = opts.nonce ?? randomBytes(12);
   const { header, aad } = segmentHead(input, nonce, plainSha256, plaintext.length);
-  const { body, tag, sha256 } = await pool.seal(key, nonce, aad, plaintext);
+  const { body, tag, sha256 } = await pool.seal(key, nonce, aad, plaintext, opts.out);
   return { header, parts: [aad, body, tag], bytes: aad.length + body.length + tag.length, cipherSha256: sha256 };
 }

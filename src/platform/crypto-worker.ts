@@ -9,17 +9,22 @@ export const CRYPTO_WORKER_MARK = 'dualrec-crypto-worker';
 
 export type CryptoRequest =
   | { id: number; op: 'sha256'; data: Uint8Array }
-  /** AES-256-GCM(plaintext) and its tag, and the SHA-256 of aad || ciphertext || tag. */
-  | { id: number; op: 'seal'; key: Uint8Array; nonce: Uint8Array; aad: Uint8Array; plaintext: Uint8Array };
+  /**
+   * AES-256-GCM(plaintext) and its tag, and the SHA-256 of aad || ciphertext || tag. With `out`
+   * (shared memory, as long as the plaintext) the ciphertext is written there and not sent back.
+   */
+  | { id: number; op: 'seal'; key: Uint8Array; nonce: Uint8Array; aad: Uint8Array; plaintext: Uint8Array; out?: Uint8Array };
 
 export type CryptoReply = { id: number; ok: true; sha256: string; body?: Uint8Array; tag?: Uint8Array } | { id: number; ok: false; message: string };
 
 const TAG_BYTES = 16;
+/** Encrypted and hashed this much at a time into `out` (the chunk is still in the cache when hashed). */
+const CHUNK_BYTES = 256 * 1024;
 
 /**
  * Runs one request; throws on bad input (the caller turns that into a reply). `seal` returns the
- * ciphertext and the tag, and the SHA-256 of aad || ciphertext || tag (the sealed file), hashed
- * part by part so the file is never assembled in memory.
+ * ciphertext (unless it went into `out`) and the tag, and the SHA-256 of aad || ciphertext || tag
+ * (the sealed file), hashed part by part so the file is never assembled in memory.
  */
 export function runCryptoRequest(req: CryptoRequest): { sha256: string; body?: Uint8Array; tag?: Uint8Array } {
   if (req.op === 'sha256') return { sha256: createHash('sha256').update(req.data).digest('hex') };
@@ -27,6 +32,19 @@ export function runCryptoRequest(req: CryptoRequest): { sha256: string; body?: U
   try {
     const cipher = createCipheriv('aes-256-gcm', req.key, req.nonce, { authTagLength: TAG_BYTES });
     cipher.setAAD(req.aad);
+    if (req.out) {
+      if (req.out.length !== req.plaintext.length) throw new Error(`output buffer holds ${req.out.length} bytes, the plaintext ${req.plaintext.length}`);
+      const hash = createHash('sha256').update(req.aad);
+      for (let at = 0; at < req.plaintext.length; at += CHUNK_BYTES) {
+        const chunk = cipher.update(req.plaintext.subarray(at, at + CHUNK_BYTES));
+        req.out.set(chunk, at);
+        hash.update(chunk);
+      }
+      // GCM is a stream mode: final() adds nothing, every byte came out of update().
+      if (cipher.final().length !== 0) throw new Error('AES-GCM produced bytes at final()');
+      const tag = cipher.getAuthTag();
+      return { sha256: hash.update(tag).digest('hex'), tag };
+    }
     const update = cipher.update(req.plaintext);
     const final = cipher.final();
     const body = final.length === 0 ? update : Buffer.concat([update, final]);

@@ -4,6 +4,7 @@ import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { describeIssues } from '../core/errors.js';
+import type { SharedBufferPool } from './buffer-pool.js';
 
 /** True when `path` exists and this process may execute it. */
 export function isExecutable(path: string): boolean {
@@ -103,20 +104,26 @@ async function writeAllParts(fh: FileHandle, parts: readonly Uint8Array[]): Prom
 /**
  * Reads a whole file (one that no longer changes: a closed segment, a sealed file) into memory
  * shared between threads (a SharedArrayBuffer), so worker threads can hash or encrypt it without a
- * copy. Fails if the file turns out shorter than its size said.
+ * copy. With `pool`, into a buffer lent by it (the caller gives it back; a failed read gives it
+ * back here). Fails if the file turns out shorter than its size said.
  */
-export async function readFileShared(path: string): Promise<Uint8Array> {
+export async function readFileShared(path: string, pool?: SharedBufferPool): Promise<Uint8Array> {
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
-    const data = new Uint8Array(new SharedArrayBuffer(size));
-    let at = 0;
-    while (at < size) {
-      const { bytesRead } = await fh.read(data, at, size - at, at);
-      if (bytesRead === 0) break;
-      at += bytesRead;
+    const data = pool ? pool.acquire(size) : new Uint8Array(new SharedArrayBuffer(size));
+    try {
+      let at = 0;
+      while (at < size) {
+        const { bytesRead } = await fh.read(data, at, size - at, at);
+        if (bytesRead === 0) break;
+        at += bytesRead;
+      }
+      if (at !== size) throw new Error(`${path} is shorter than its size said (${at} of ${size} bytes read)`);
+    } catch (err) {
+      pool?.release(data);
+      throw err;
     }
-    if (at !== size) throw new Error(`${path} is shorter than its size said (${at} of ${size} bytes read)`);
     return data;
   } finally {
     await fh.close();

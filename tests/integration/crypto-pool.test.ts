@@ -40,7 +40,7 @@ describe('crypto pool', () => {
         const nonce = randomBytes(12);
         const plainSha256 = await pool.sha256(view);
         expect(plainSha256).toBe(sha256Hex(plain));
-        const off = await sealSegmentOnPool(pool, key, input, view, plainSha256, nonce);
+        const off = await sealSegmentOnPool(pool, key, input, view, plainSha256, { nonce });
         const on = sealSegment(key, input, plain, { nonce });
         const bytes = Buffer.concat(off.parts);
         expect(bytes.equals(on.bytes)).toBe(true);
@@ -52,6 +52,35 @@ describe('crypto pool', () => {
     }
     // The caller's key is copied, never zeroed or moved.
     expect(Buffer.from(key).equals(keyBefore)).toBe(true);
+  });
+
+  it('writes the ciphertext into a shared output buffer, chunk by chunk, with the same bytes and digests', async () => {
+    const pool = newPool(2);
+    const key = newDataKey();
+    // Sizes around the worker's 256 KiB chunk, and a plaintext that is a view into a bigger shared buffer.
+    for (const size of [0, 5, 256 * 1024, 256 * 1024 + 1, 1024 * 1024 + 17]) {
+      const plain = randomBytes(size);
+      const big = new Uint8Array(new SharedArrayBuffer(size + 4096));
+      const view = big.subarray(0, size);
+      view.set(plain);
+      const out = new Uint8Array(new SharedArrayBuffer(size + 4096)).subarray(0, size);
+      out.fill(0xee);
+      const nonce = randomBytes(12);
+      const off = await sealSegmentOnPool(pool, key, input, view, sha256Hex(plain), { nonce, out });
+      const on = sealSegment(key, input, plain, { nonce });
+      expect(off.parts[1]).toBe(out);
+      expect(Buffer.concat(off.parts).equals(on.bytes)).toBe(true);
+      expect(off.cipherSha256).toBe(on.cipherSha256);
+    }
+  });
+
+  it('refuses an output buffer that is not shared memory or not as long as the plaintext', async () => {
+    const pool = newPool(1);
+    const key = newDataKey();
+    const plain = shared(randomBytes(100));
+    await expect(pool.seal(key, randomBytes(12), Buffer.from('aad'), plain, new Uint8Array(100))).rejects.toThrow(/shared memory as long as the plaintext/);
+    await expect(pool.seal(key, randomBytes(12), Buffer.from('aad'), plain, shared(new Uint8Array(99)))).rejects.toThrow(/shared memory as long as the plaintext/);
+    expect(pool.busy).toBe(0);
   });
 
   it('rejects a key of the wrong size before anything reaches a worker', async () => {
@@ -69,7 +98,7 @@ describe('crypto pool', () => {
     const nonce = randomBytes(12);
     const crash = Buffer.concat([Buffer.from('CRASH'), randomBytes(100)]);
     // All four queued on the one worker at once: a, then the crash, then b and a seal of c.
-    const results = await Promise.allSettled([pool.sha256(a), pool.sha256(crash), pool.sha256(b), sealSegmentOnPool(pool, key, input, c, sha256Hex(c), nonce)]);
+    const results = await Promise.allSettled([pool.sha256(a), pool.sha256(crash), pool.sha256(b), sealSegmentOnPool(pool, key, input, c, sha256Hex(c), { nonce })]);
     expect(results[0]).toEqual({ status: 'fulfilled', value: sha256Hex(a) });
     expect(results[1]).toMatchObject({ status: 'rejected', reason: { code: 'crypto.worker_exited' } });
     expect(results[2]).toEqual({ status: 'fulfilled', value: sha256Hex(b) });

@@ -3,7 +3,9 @@
 // commits). Invariants checked while it runs: a row is never inserted before its file is on disk
 // (an SQLite trigger calls back into the test on every insert), the rows of a session are always a
 // contiguous chain prefix, and after a failed write or commit the failed segment and every one
-// sealed after it fail, their files are removed and the next segment takes the failed number.
+// sealed after it fail, their files are removed and the next segment takes the failed number; and
+// every buffer the sealer borrows from its buffer pool is given back (or, after a worker crash,
+// abandoned), whatever happened.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +20,7 @@ import { insertNewSession } from '../../src/booth/session-rows.js';
 import { SessionSealer, type SealedSegmentInfo } from '../../src/booth/vault/sealer.js';
 import { genesisLink, nextLink, sha256Hex } from '../../src/core/chain.js';
 import { newDataKey, openSegment } from '../../src/core/envelope.js';
+import { SharedBufferPool } from '../../src/platform/buffer-pool.js';
 import { CryptoPool } from '../../src/platform/crypto-pool.js';
 import { openSqlite } from '../../src/platform/db.js';
 import { silent } from '../helpers/vault-fixture.js';
@@ -67,18 +70,23 @@ afterAll(async () => {
   await db?.destroy();
   await rm(dir, { recursive: true, force: true });
 });
+/** The buffer pools of this test's sealers. */
+const bufferPools: SharedBufferPool[] = [];
 afterEach(() => {
   expect(rowsWithoutFile).toEqual([]);
+  for (const pool of bufferPools.splice(0)) expect(pool.stats.lent).toBe(0);
 });
 
-async function newSession(depth?: number, crypto?: CryptoPool): Promise<{ sessionId: string; sealer: SessionSealer; spool: string; key: Buffer }> {
+async function newSession(depth?: number, crypto?: CryptoPool): Promise<{ sessionId: string; sealer: SessionSealer; spool: string; key: Buffer; buffers: SharedBufferPool }> {
   const sessionId = randomUUID();
   await insertNewSession(db, { sessionId, productId: 'p', phase: 'recording', keyWrap: KEY_WRAP, startedAt: new Date().toISOString() });
   const key = newDataKey();
-  const sealer = new SessionSealer(db, vaultDir, ff, sessionId, BOOTH, Buffer.from(key), genesisLink(sessionId), silent, { depth, crypto });
+  const buffers = new SharedBufferPool();
+  bufferPools.push(buffers);
+  const sealer = new SessionSealer(db, vaultDir, ff, sessionId, BOOTH, Buffer.from(key), genesisLink(sessionId), silent, { depth, crypto, buffers });
   const spool = join(dir, 'spool', sessionId);
   await mkdir(spool, { recursive: true });
-  return { sessionId, sealer, spool, key };
+  return { sessionId, sealer, spool, key, buffers };
 }
 
 /** Writes `n` plaintext segment files (numbered from `from`) and returns them as closed segments. */
@@ -134,7 +142,7 @@ describe('session sealer', () => {
   });
 
   it('seals a backlog handed over at once in order, with group commits and a chain prefix at every moment', async () => {
-    const { sessionId, sealer, spool } = await newSession(6);
+    const { sessionId, sealer, spool, buffers } = await newSession(6);
     const segs = await plaintexts(spool, 16);
     const before = headUpdates;
     // The first commit is held up, so the writes behind it finish and join later commits.
@@ -155,6 +163,9 @@ describe('session sealer', () => {
     expect(commits).toBeLessThan(16);
     expect(checks).toBeGreaterThan(0);
     await sealer.drain();
+    // 16 plaintexts and 16 ciphertexts through at most 6 in flight: buffers were reused, not made anew.
+    expect(buffers.stats.allocated).toBeLessThanOrEqual(2 * 6 + 1);
+    expect(buffers.stats.reused).toBeGreaterThanOrEqual(32 - buffers.stats.allocated);
   });
 
   it('fails a segment whose write fails and every segment sealed after it, removes their files, and goes on from there', async () => {
@@ -228,6 +239,40 @@ describe('session sealer', () => {
       expect(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.seq] : []))).toEqual([0, 1, 2, 3, 4]);
       expect(await expectChainPrefix(sessionId)).toBe(5);
       expect(existsSync(segs[2]!.path)).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('never lends again the ciphertext buffer a crashed sealing worker was writing into', async () => {
+    const pool = new CryptoPool({ size: 2, workerUrl: new URL('../helpers/crashing-crypto-worker.ts', import.meta.url) });
+    try {
+      const { sessionId, sealer, spool, buffers } = await newSession(4, pool);
+      const abandoned: ArrayBufferLike[] = [];
+      const abandon = buffers.abandon.bind(buffers);
+      buffers.abandon = (view) => {
+        abandoned.push(view.buffer);
+        abandon(view);
+      };
+      /** Buffers lent after the abandon. */
+      const lentAfter: ArrayBufferLike[] = [];
+      const acquire = buffers.acquire.bind(buffers);
+      buffers.acquire = (size) => {
+        const view = acquire(size);
+        if (abandoned.length > 0) lentAfter.push(view.buffer);
+        return view;
+      };
+      const segs = await plaintexts(spool, 5);
+      // Hashed fine, then the worker dies while sealing it.
+      await writeFile(segs[1]!.path, Buffer.concat([Buffer.from('SEALCRASH'), randomBytes(1000)]));
+      const results = await Promise.allSettled(segs.map((s) => sealer.seal(s)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'crypto.worker_exited' });
+      expect(await expectChainPrefix(sessionId)).toBe(4);
+      expect(abandoned).toHaveLength(1);
+      // The three segments after it borrowed buffers again, never that one.
+      expect(lentAfter.length).toBeGreaterThanOrEqual(3);
+      expect(lentAfter).not.toContain(abandoned[0]);
     } finally {
       await pool.close();
     }

@@ -15,6 +15,13 @@ export interface PipelineStages<I, P, S, R> {
    * head back while it ran.
    */
   seal(prepared: P, input: I): Promise<S>;
+  /**
+   * A prepared value is no longer needed: its item was sealed (and the seal holds) or failed.
+   * Called once per value `prepare` made (buffers lent for it can go back).
+   */
+  releasePrepared(prepared: P): void;
+  /** A seal result is dropped (a rollback happened while it ran) and will never be written. */
+  dropSealed(sealed: S): void;
   /** Synchronously moves the chain head past `sealed` (the seal just resolved and still holds). */
   advance(sealed: S): void;
   /** Several at once: makes the sealed item durable (its file). */
@@ -127,8 +134,10 @@ export class SealPipeline<I, P, S, R> {
       sealing.then(
         (sealed) => {
           this.sealing = false;
-          if (epoch !== this.epoch || this.recovering > 0) job.state = 'prepared';
-          else this.sealed(job, sealed);
+          if (epoch !== this.epoch || this.recovering > 0) {
+            job.state = 'prepared';
+            this.stages.dropSealed(sealed);
+          } else this.sealed(job, sealed);
           this.pump();
         },
         (err: unknown) => {
@@ -145,6 +154,7 @@ export class SealPipeline<I, P, S, R> {
   private sealed(job: Job<I, P, S, R>, sealed: S): void {
     this.stages.advance(sealed);
     job.sealed = sealed;
+    this.stages.releasePrepared(job.prepared!);
     job.prepared = undefined;
     job.state = 'writing';
     job.writeSettled = this.stages.write(sealed).then(
@@ -240,6 +250,8 @@ export class SealPipeline<I, P, S, R> {
   private settleFailed(jobs: Job<I, P, S, R>[], err: unknown, rest: unknown = err): void {
     for (const [i, job] of jobs.entries()) {
       job.state = 'failed';
+      if (job.prepared !== undefined) this.stages.releasePrepared(job.prepared);
+      job.prepared = undefined;
       const at = this.jobs.indexOf(job);
       if (at >= 0) this.jobs.splice(at, 1);
       job.reject(i === 0 ? err : rest);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { nextLink } from '../../core/chain.js';
 import { DualrecError } from '../../core/errors.js';
+import { sharedBufferPool, type SharedBufferPool } from '../../platform/buffer-pool.js';
 import { sealSegmentOnPool, sharedCryptoPool, type CryptoPool } from '../../platform/crypto-pool.js';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
 import { fsyncDir, readFileShared, writeNewFileSynced } from '../../platform/fs.js';
@@ -27,6 +28,8 @@ export interface SealerOptions {
   depth?: number;
   /** Where SHA-256 and AES-GCM run. Default: the process's shared pool of worker threads. */
   crypto?: CryptoPool;
+  /** Where plaintext and ciphertext buffers come from. Default: the process's shared pool. */
+  buffers?: SharedBufferPool;
 }
 
 /** Where the session's chain stands: the next sequence number, the link it continues, the media end. */
@@ -37,7 +40,7 @@ interface ChainHead {
 }
 
 interface Read {
-  /** On a SharedArrayBuffer: the crypto workers read it in place. */
+  /** Lent by the buffer pool (shared memory: the crypto workers read it in place); given back in releasePrepared. */
   plaintext: Uint8Array;
   plainSha256: string;
   start: number;
@@ -47,7 +50,7 @@ interface Read {
 interface Sealed {
   before: ChainHead;
   after: ChainHead;
-  /** The sealed file's parts, until written. */
+  /** The sealed file's parts, until written (the ciphertext, parts[1], is lent by the buffer pool). */
   parts: Uint8Array[] | null;
   item: CommitItem;
   info: SealedSegmentInfo;
@@ -88,6 +91,7 @@ export class SessionSealer {
   /** What seal() returned and has not settled yet. */
   private readonly unsettled = new Set<Promise<SealedSegmentInfo>>();
   private readonly crypto: CryptoPool;
+  private readonly buffers: SharedBufferPool;
 
   constructor(
     private readonly db: Kysely<BoothDb>,
@@ -103,6 +107,7 @@ export class SessionSealer {
     this.head = { seq: 0, link: prevLink, mediaEnd: 0 };
     this.committed = this.head;
     this.crypto = opts.crypto ?? sharedCryptoPool();
+    this.buffers = opts.buffers ?? sharedBufferPool();
     this.pipeline = new SealPipeline(
       {
         prepare: (seg) => this.read(seg),
@@ -111,9 +116,11 @@ export class SessionSealer {
         // The folder is fsync'd once per commit group, before the commit (see commit()).
         // Straight under its final name: only a committed row makes a file count, and the row
         // commits after this fsync and the folder's (commit()); a file without a row is an orphan.
-        write: (s) => writeNewFileSynced(join(this.vaultDir, s.item.row.file), s.parts!).finally(() => void (s.parts = null)),
+        write: (s) => writeNewFileSynced(join(this.vaultDir, s.item.row.file), s.parts!).finally(() => this.releaseParts(s)),
         commit: (group) => this.commit(group),
         finish: (s, seg) => this.finish(s, seg),
+        releasePrepared: (r) => this.buffers.release(r.plaintext),
+        dropSealed: (s) => this.releaseParts(s),
         rollback: (s) => void (this.head = s.before),
         discard: (s) => removeUncommitted(this.db, this.vaultDir, this.sessionId, s.info.seq, s.item.row.file),
         closedReason: (seg) => (this.destroyed ? new DualrecError('vault.closed', `session ${this.sessionId} is closed; segment ${seg.path} cannot be sealed`) : null),
@@ -159,9 +166,25 @@ export class SessionSealer {
   }
 
   private async read(seg: ClosedSegment): Promise<Read> {
-    const [plaintext, m] = await Promise.all([readFileShared(seg.path), this.measure(seg)]);
-    // Hashed here, ahead of the chain (the plaintext hash does not depend on it), on a worker.
-    return { plaintext, plainSha256: await this.crypto.sha256(plaintext), ...m };
+    const reading = readFileShared(seg.path, this.buffers);
+    let plaintext: Uint8Array | null = null;
+    try {
+      const [p, m] = await Promise.all([reading, this.measure(seg)]);
+      plaintext = p;
+      // Hashed here, ahead of the chain (the plaintext hash does not depend on it), on a worker.
+      return { plaintext, plainSha256: await this.crypto.sha256(plaintext), ...m };
+    } catch (err) {
+      // A worker that failed only read the plaintext, so its buffer may be reused.
+      if (plaintext) this.buffers.release(plaintext);
+      else void reading.then((p) => this.buffers.release(p), () => undefined);
+      throw err;
+    }
+  }
+
+  /** Gives the ciphertext's buffer back once the sealed file is written (or will never be). */
+  private releaseParts(s: Sealed): void {
+    if (s.parts) this.buffers.release(s.parts[1]!);
+    s.parts = null;
   }
 
   /** Seals `r` after the current head (AES-GCM and the sealed file's hash on a worker); the head moves in advance(). */
@@ -170,13 +193,22 @@ export class SessionSealer {
     this.firstVideoStart ??= r.start;
     const startSec = Math.max(0, round6(r.start - this.firstVideoStart));
     const durationSec = round6(r.duration);
-    const sealed = await sealSegmentOnPool(
-      this.crypto,
-      this.dataKey,
-      { sessionId: this.sessionId, boothId: this.boothId, seq: before.seq, prevLink: before.link, startSec, durationSec, container: 'mpegts', recordedAt: new Date().toISOString() },
-      r.plaintext,
-      r.plainSha256,
-    );
+    const out = this.buffers.acquire(r.plaintext.length);
+    let sealed;
+    try {
+      sealed = await sealSegmentOnPool(
+        this.crypto,
+        this.dataKey,
+        { sessionId: this.sessionId, boothId: this.boothId, seq: before.seq, prevLink: before.link, startSec, durationSec, container: 'mpegts', recordedAt: new Date().toISOString() },
+        r.plaintext,
+        r.plainSha256,
+        { out },
+      );
+    } catch (err) {
+      // A worker that failed may still be writing into `out`: it is never reused.
+      this.buffers.abandon(out);
+      throw err;
+    }
     const link = nextLink(before.link, sealed.cipherSha256);
     const after = { seq: before.seq + 1, link, mediaEnd: round6(startSec + durationSec) };
     const row = sealedRow({

@@ -1,5 +1,6 @@
 // SealPipeline's ordering rules with stages whose timing the test controls: a seal that was running
-// while a failure rolled the chain head back is dropped and done again from the new head.
+// while a failure rolled the chain head back is dropped and done again from the new head, and every
+// prepared value and dropped seal is handed back exactly once.
 import { describe, expect, it } from 'vitest';
 import { SealPipeline, type PipelineStages } from '../../../src/booth/vault/seal-pipeline.js';
 import { createLogger } from '../../../src/platform/log.js';
@@ -29,6 +30,8 @@ describe('seal pipeline', () => {
     const sealGates = new Map<string, { promise: Promise<void>; resolve: () => void }>();
     const writeB = gate();
     const discarded: string[] = [];
+    const released: string[] = [];
+    const dropped: [string, number][] = [];
     const stages: PipelineStages<string, string, Sealed, { id: string; seq: number }> = {
       prepare: async (id) => id,
       seal: async (id) => {
@@ -39,6 +42,8 @@ describe('seal pipeline', () => {
         seals.push(s);
         return s;
       },
+      releasePrepared: (id) => void released.push(id),
+      dropSealed: (s) => void dropped.push([s.id, s.before]),
       advance: (s) => void (head = s.before + 1),
       write: (s) => (s.id === 'B' ? writeB.promise : Promise.resolve()),
       commit: async () => undefined,
@@ -75,5 +80,9 @@ describe('seal pipeline', () => {
     expect(head).toBe(2);
     // B's write failed (nothing to discard); C's dropped seal was never written.
     expect(discarded).toEqual([]);
+    // Each prepared value is given back once, when its seal held (C only after its second seal);
+    // C's first seal result is dropped, never written.
+    expect(released).toEqual(['A', 'B', 'C']);
+    expect(dropped).toEqual([['C', 2]]);
   });
 });
