@@ -7,6 +7,10 @@ import { createBoothHost } from './booth-host.js';
 import { runKioskApp } from './kiosk-app.js';
 import { startUpdater } from './updater.js';
 
+// As bin/dualrec.js: more libuv threads for the vault's overlapping fsyncs. Set before the booth
+// host starts (the pool starts on first use; if Electron had started it already, this does nothing).
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 const configPath = app.commandLine.getSwitchValue('config');
 
 runKioskApp({

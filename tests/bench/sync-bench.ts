@@ -38,6 +38,9 @@ import type * as SyncModule from '../../src/booth/sync/sync-loop.js';
 import type * as FaultsModule from '../../src/booth/faults/fault-reporter.js';
 import type { BoothDb } from '../../src/booth/db/schema.js';
 import type * as ServerProcessModule from './lib/server-process.js';
+// The booth runs with this many libuv threads (bin/dualrec.js sets it), so the bench does too.
+// The imports above run first; none of them uses the pool, which starts on first use.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 
 const dist = resolve(import.meta.dirname, '../../dist');
 const load = async <T>(path: string): Promise<T> => (await import(join(dist, path))) as T;
@@ -181,7 +184,7 @@ async function main(): Promise<void> {
       drainVsRawFetchDiscard: round(rawFetchSec / drainSec, 3),
       target: { drainVsRawAtLeast: 0.6, judgedAgainst: 'rawHttpPutToFile (new file + fsync of file and folder, mean of before and after the drain)' },
       met: rawFileSec / drainSec >= 0.6,
-      machine: { node: process.version, tmpdir: tmpdir() },
+      machine: { node: process.version, tmpdir: tmpdir(), uvThreadpoolSize: Number(process.env.UV_THREADPOOL_SIZE) },
     };
     console.log(JSON.stringify(result, null, 2));
     console.log('');

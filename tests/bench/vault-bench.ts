@@ -29,6 +29,9 @@ import type * as ChainModule from '../../src/core/chain.js';
 import type * as LogModule from '../../src/platform/log.js';
 import type * as FsModule from '../../src/platform/fs.js';
 import type { BoothDb } from '../../src/booth/db/schema.js';
+// The booth runs with this many libuv threads (bin/dualrec.js sets it), so the bench does too.
+// The imports above run first; none of them uses the pool, which starts on first use.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 
 const dist = resolve(import.meta.dirname, '../../dist');
 const load = async <T>(path: string): Promise<T> => (await import(join(dist, path))) as T;
@@ -167,7 +170,7 @@ async function main(): Promise<void> {
       breakdownMsP50: { cryptoInMemory: round(Number(rawNs) / 1e6 / 100), durableFileWrite: round(percentile(writeMs, 50)), sqliteCommitFull: round(percentile(commitMs, 50)) },
       targets: { p99MsAtMost: 50, sealVsRawAtLeast: 0.5 },
       met: { p99: percentile(latencies, 99) <= 50, throughput: median.ratio >= 0.5 },
-      machine: { node: process.version, tmpdir: tmpdir() },
+      machine: { node: process.version, tmpdir: tmpdir(), uvThreadpoolSize: Number(process.env.UV_THREADPOOL_SIZE) },
     };
     console.log(JSON.stringify(result, null, 2));
     console.log('');
