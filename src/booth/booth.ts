@@ -15,7 +15,7 @@ import { CatalogueClient } from './sync/catalogue-client.js';
 import type { BoothConfig } from './config.js';
 import { boothMigrations } from './db/migrations/index.js';
 import type { BoothDb } from './db/schema.js';
-import { loadOrCreateDeviceKey, readIdentity, saveIdentity, type BoothIdentity, type DeviceKey } from './identity.js';
+import { loadDeviceKey, readIdentity, saveIdentity, type BoothIdentity, type DeviceKey } from './identity.js';
 import { describeCapture } from './capture/plan.js';
 import { ChecksService } from './checks/checks-service.js';
 import { RecordingLock } from './capture/recording-lock.js';
@@ -78,7 +78,8 @@ export class Booth extends EventEmitter<BoothEvents> {
     readonly config: BoothConfig,
     readonly ffmpeg: FfmpegInfo,
     private readonly db: Kysely<BoothDb>,
-    private readonly deviceKey: DeviceKey,
+    /** Null when it is missing or damaged on an enrolled booth (the `key.missing` fault). */
+    private readonly deviceKey: DeviceKey | null,
     identity: BoothIdentity | null,
     private readonly client: ServerClient,
     private readonly sessions: SessionService,
@@ -102,12 +103,19 @@ export class Booth extends EventEmitter<BoothEvents> {
     mkdirSync(dirs.spool, { recursive: true, mode: 0o700 });
     const db = await openSqlite<BoothDb>(join(config.dataDir, 'booth.sqlite'), boothMigrations, { synchronous: 'FULL' });
     try {
-      const deviceKey = loadOrCreateDeviceKey(config.dataDir);
       const identity = await readIdentity(db);
+      // An enrolled booth never makes itself a new key: the server would refuse what it signed.
+      const keyLoad = loadDeviceKey(config.dataDir, { create: identity === null });
+      const deviceKey = keyLoad.ok ? keyLoad.key : null;
       const client = new ServerClient(identity?.serverUrl ?? config.server.url, identity?.token ?? null, config.sync.requestTimeoutMs);
       let booth: Booth | null = null;
       const faults = new FaultReporter(new SqliteFaultStore(db), log.child({ part: 'faults' }));
       await faults.load();
+      if (keyLoad.ok) faults.clear('key.missing');
+      else {
+        log.error({ path: keyLoad.path, reason: keyLoad.reason }, 'device key missing: no new session can start');
+        faults.raise({ kind: 'key.missing', severity: 'critical', sessionId: null, message: `This booth's signing key is missing or damaged (${keyLoad.reason}). New recordings cannot start; recordings already sealed still upload. IT: restore ${keyLoad.path} from the booth's backup and restart the booth.` });
+      }
       const segments = new SegmentStore(db);
       const v = config.vault;
       const floors = { warnBytes: v.warnFreeBytes, refuseBytes: v.refuseFreeBytes, stopBytes: v.stopFreeBytes };
@@ -304,6 +312,8 @@ export class Booth extends EventEmitter<BoothEvents> {
       this.log.warn('booth is not enrolled and no server.enrollmentCode is configured; sessions cannot start');
       return;
     }
+    // Unreachable in practice: a booth not enrolled makes its key when it is missing.
+    if (!this.deviceKey) return void this.log.error('cannot enroll without a device key');
     try {
       const res = await this.client.enroll({ code, name: this.config.name, publicKey: this.deviceKey.publicKeyDer.toString('base64') });
       const der = Buffer.from(res.archivePublicKey, 'base64');

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -14,23 +14,51 @@ export interface DeviceKey {
   publicKeyDer: Buffer;
 }
 
-/** Loads the booth's Ed25519 device key, creating it (mode 0600) on first start. */
-export function loadOrCreateDeviceKey(dataDir: string): DeviceKey {
-  const path = join(dataDir, 'keys', 'device-ed25519.pem');
-  let privateKey: KeyObject;
+/** Where the booth's Ed25519 device key lives under its data folder. */
+export function deviceKeyPath(dataDir: string): string {
+  return join(dataDir, 'keys', 'device-ed25519.pem');
+}
+
+export type DeviceKeyLoad = { ok: true; key: DeviceKey; created: boolean } | { ok: false; path: string; reason: string };
+
+/**
+ * Loads the booth's Ed25519 device key (the one its manifests are signed with). With `create` (a
+ * booth not enrolled yet: the key is registered nowhere) a missing key is made (mode 0600) and an
+ * unreadable one is moved aside to `<name>.corrupt-<time>` and replaced. Without it (an enrolled
+ * booth: the server knows only the enrolled key, and would refuse manifests signed by another) a
+ * missing or unreadable key is reported, never replaced.
+ */
+export function loadDeviceKey(dataDir: string, opts: { create: boolean }): DeviceKeyLoad {
+  const path = deviceKeyPath(dataDir);
   if (existsSync(path)) {
-    try {
-      privateKey = createPrivateKey(readFileSync(path));
-    } catch (cause) {
-      throw new DualrecError('booth.bad_device_key', `device key ${path} is unreadable or corrupt; restore it from backup or re-enroll the booth`, undefined, { cause });
-    }
-    if (privateKey.asymmetricKeyType !== 'ed25519') throw new DualrecError('booth.bad_device_key', `device key ${path} is not an Ed25519 key`);
-  } else {
-    privateKey = generateKeyPairSync('ed25519').privateKey;
-    writeFileDurableSync(path, Buffer.from(privateKey.export({ format: 'pem', type: 'pkcs8' })), 0o600);
+    const read = readDeviceKey(path);
+    if (read.ok || !opts.create) return read;
+    renameSync(path, `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  } else if (!opts.create) {
+    return { ok: false, path, reason: `the device key ${path} is missing` };
   }
-  const publicKeyDer = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-  return { privateKey, publicKeyDer };
+  const privateKey = generateKeyPairSync('ed25519').privateKey;
+  writeFileDurableSync(path, Buffer.from(privateKey.export({ format: 'pem', type: 'pkcs8' })), 0o600);
+  return { ok: true, key: { privateKey, publicKeyDer: createPublicKey(privateKey).export({ format: 'der', type: 'spki' }) }, created: true };
+}
+
+function readDeviceKey(path: string): DeviceKeyLoad {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(readFileSync(path));
+  } catch (err) {
+    return { ok: false, path, reason: `the device key ${path} is unreadable or corrupt (${(err as Error).message})` };
+  }
+  if (privateKey.asymmetricKeyType !== 'ed25519') return { ok: false, path, reason: `the device key ${path} is not an Ed25519 key` };
+  return { ok: true, key: { privateKey, publicKeyDer: createPublicKey(privateKey).export({ format: 'der', type: 'spki' }) }, created: false };
+}
+
+/** Loads the booth's Ed25519 device key, creating it (mode 0600) if missing; throws if it is unreadable. */
+export function loadOrCreateDeviceKey(dataDir: string): DeviceKey {
+  const path = deviceKeyPath(dataDir);
+  const r = existsSync(path) ? readDeviceKey(path) : loadDeviceKey(dataDir, { create: true });
+  if (!r.ok) throw new DualrecError('booth.bad_device_key', `${r.reason}; restore it from the booth's backup`);
+  return r.key;
 }
 
 const IdentityRow = z.object({

@@ -73,7 +73,8 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     private readonly ff: FfmpegInfo,
     private capture: CaptureConfig,
     private readonly identity: () => BoothIdentity | null,
-    private readonly deviceKey: DeviceKey,
+    /** Signs manifests; null when the key is missing or damaged (the `key.missing` fault): no session starts. */
+    private readonly deviceKey: DeviceKey | null,
     private readonly faults: FaultReporter,
     private readonly lock: RecordingLock,
     private readonly log: Logger,
@@ -92,6 +93,11 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
    * committed before the crash are signed off as an emergency stop and synced; nothing committed is lost.
    */
   async recoverInterrupted(): Promise<number> {
+    if (!this.deviceKey) {
+      // They stay open, segments and all, until the key is back (the next start signs them off).
+      this.log.warn('the device key is missing: sessions a crash left open are signed off once it is restored');
+      return 0;
+    }
     const open = await this.db.selectFrom('sessions').select(['session_id', 'phase']).where('phase', 'in', ['starting', 'recording', 'stopping']).execute();
     for (const s of open) {
       this.log.warn({ sessionId: s.session_id, phase: s.phase }, 'ending a session interrupted by a crash');
@@ -103,6 +109,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   async start(productId: string): Promise<{ sessionId: string }> {
     const id = this.identity();
     if (!id) throw new ConflictError('booth.not_enrolled', 'this booth is not enrolled with a server yet, so recordings cannot be sealed for the archive');
+    if (!this.deviceKey) throw new ConflictError('booth.key_missing', "this booth's signing key is missing or damaged, so a recording could not be signed for the archive (see the key.missing fault)");
     await this.guard?.assertCanStart();
     if (this.active) throw new ConflictError('session.already_active', `session ${this.active.sessionId} is still ${this.active.phase}; stop it first`);
     if (this.starting) throw new ConflictError('session.already_active', 'a session is already starting');
@@ -285,6 +292,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   ): Promise<void> {
     const id = this.identity();
     if (!id) throw new DualrecError('booth.not_enrolled', 'cannot sign off a session before enrollment');
+    if (!this.deviceKey) throw new DualrecError('booth.key_missing', `cannot sign off session ${sessionId}: the device key is missing`);
     const s = await this.db.selectFrom('sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirstOrThrow();
     const rows = await this.db.selectFrom('segments').selectAll().where('session_id', '=', sessionId).orderBy('seq').execute();
     const segments: ManifestSegment[] = rows.map((r) => ({

@@ -1,7 +1,9 @@
 // Booth enrollment against a real server on 127.0.0.1: the pinned archive key, a code refused on a
-// retry (must not crash the booth), and enrollment once the server comes up.
+// retry (must not crash the booth), enrollment once the server comes up, and an enrolled booth whose
+// device key went missing (the key.missing fault; never a silent new key).
 import { createServer } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,5 +83,48 @@ describe('booth enrollment', () => {
     await new Promise((r) => setTimeout(r, 2500));
     expect(bad.boothId).toBeNull();
     expect((await bad.state()).boothName).toBe('enroll-test');
+  });
+
+  it('an enrolled booth whose device key is missing or damaged raises key.missing, starts no session and makes no new key', async () => {
+    const dir = await tmp();
+    const s = await server(join(dir, 'server'));
+    const url = await s.listen();
+    const { code } = await s.ingest.createEnrollmentCode();
+    const boothDir = join(dir, 'booth');
+    const keyPath = join(boothDir, 'keys', 'device-ed25519.pem');
+    const config = boothConfig(boothDir, url, code);
+    const first = await Booth.create(config, { log: log('booth') });
+    expect(first.boothId).not.toBeNull();
+    await first.close();
+    const original = await readFile(keyPath);
+
+    const reopen = async () => {
+      const b = await Booth.create(config, { log: log('booth') });
+      cleanup.push(() => b.close());
+      return b;
+    };
+    const keyFault = async (b: Booth) => (await b.state()).faults.find((f) => f.kind === 'key.missing');
+
+    // Missing: the fault says what and what to do; a start is refused; no key appears.
+    await rename(keyPath, `${keyPath}.away`);
+    const missing = await reopen();
+    expect(await keyFault(missing)).toMatchObject({ severity: 'critical', message: expect.stringMatching(/signing key is missing or damaged \(the device key .*device-ed25519\.pem is missing\)\. New recordings cannot start.*restore .*device-ed25519\.pem from the booth's backup/) });
+    await expect(missing.handle({ type: 'startSession', productId: 'p1' })).rejects.toMatchObject({ code: 'booth.key_missing' });
+    expect(existsSync(keyPath)).toBe(false);
+    await missing.close();
+
+    // Damaged: the same, and the damaged file is left as it is.
+    await writeFile(keyPath, 'not a key');
+    const damaged = await reopen();
+    expect((await keyFault(damaged))?.message).toMatch(/unreadable or corrupt/);
+    expect(await readFile(keyPath, 'utf8')).toBe('not a key');
+    await damaged.close();
+
+    // Restored: the fault is cleared (it was stored, so it would otherwise come back).
+    await rename(`${keyPath}.away`, keyPath);
+    const restored = await reopen();
+    expect(await keyFault(restored)).toBeUndefined();
+    expect((await readFile(keyPath)).equals(original)).toBe(true);
+    expect((await readdir(join(boothDir, 'keys'))).sort()).toEqual(['device-ed25519.pem']);
   });
 });
