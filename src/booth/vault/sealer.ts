@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { nextLink } from '../../core/chain.js';
 import { DualrecError } from '../../core/errors.js';
 import { sharedBufferPool, type SharedBufferPool } from '../../platform/buffer-pool.js';
-import { sealSegmentOnPool, sharedCryptoPool, type CryptoPool } from '../../platform/crypto-pool.js';
+import { sealSegmentOnPool, sharedCryptoPool, type CryptoPool, type SealedParts } from '../../platform/crypto-pool.js';
 import type { FfmpegInfo } from '../../platform/ffmpeg.js';
 import { fsyncDir, readFileShared, writeNewFileSynced } from '../../platform/fs.js';
 import type { Logger } from '../../platform/log.js';
@@ -194,7 +194,7 @@ export class SessionSealer {
     const startSec = Math.max(0, round6(r.start - this.firstVideoStart));
     const durationSec = round6(r.duration);
     const out = this.buffers.acquire(r.plaintext.length);
-    let sealed;
+    let sealed: SealedParts;
     try {
       sealed = await sealSegmentOnPool(
         this.crypto,
@@ -209,6 +209,16 @@ export class SessionSealer {
       this.buffers.abandon(out);
       throw err;
     }
+    try {
+      return this.sealedItem(before, sealed, startSec, durationSec);
+    } catch (err) {
+      this.buffers.release(out);
+      throw err;
+    }
+  }
+
+  /** The pipeline's item for a segment just encrypted after `before`. */
+  private sealedItem(before: ChainHead, sealed: SealedParts, startSec: number, durationSec: number): Sealed {
     const link = nextLink(before.link, sealed.cipherSha256);
     const after = { seq: before.seq + 1, link, mediaEnd: round6(startSec + durationSec) };
     const row = sealedRow({
