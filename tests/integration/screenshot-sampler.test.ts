@@ -25,9 +25,9 @@ let server: Server;
 let faceThenRoom: string;
 let plain: string;
 
-const sampler = (segmentsPerSweep = 30) =>
+const sampler = (segmentsPerSweep = 30, yieldMs?: number) =>
   new ScreenshotSampler(
-    { db: server.archive.db, store: server.archive.store, keys: server.archive.keys, ff: server.ffmpeg, engines: server.machine.engines, config: ReviewConfig.parse({ screenshots: { segmentsPerSweep } }), workDir: join(dir, 'work') },
+    { db: server.archive.db, store: server.archive.store, keys: server.archive.keys, ff: server.ffmpeg, engines: server.machine.engines, config: ReviewConfig.parse({ screenshots: { segmentsPerSweep, yieldMs } }), workDir: join(dir, 'work') },
     silent,
   );
 const cursor = (sessionId: string) => server.archive.db.selectFrom('screenshot_cursors').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
@@ -164,5 +164,34 @@ describe('screenshot sampler', () => {
     await next.sweep();
     await next.close();
     expect(await times(long)).toEqual([0, 5, 10, 15, 20, 25, 30, 35]);
+  }, 120_000);
+
+  it('pauses between segments while segments keep arriving (a backlog draining), and not otherwise', async () => {
+    const a = (await recordOpenMediaSession(srcSessionCode, server.ffmpeg, server.ingest, dir, { seconds: 12, branchId: 'br-a' })).sessionId;
+    const draining = sampler(30, 300);
+    // Segments stored every 100 ms meanwhile, as while a booth's backlog drains into the server.
+    const arrivals = setInterval(() => draining.noteArrival(), 100);
+    draining.noteArrival();
+    const t0 = Date.now();
+    try {
+      await draining.sweep();
+    } finally {
+      clearInterval(arrivals);
+    }
+    // One pause before each of the 3 segments; all sampled all the same.
+    expect(draining.pausesForIngest).toBe(3);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(await times(a)).toEqual([0, 5, 10]);
+    await draining.close();
+
+    const b = (await recordOpenMediaSession(srcSessionCode, server.ffmpeg, server.ingest, dir, { seconds: 12, branchId: 'br-a' })).sessionId;
+    const quiet = sampler(30, 300);
+    // The last segment arrived over a second ago.
+    quiet.noteArrival();
+    await new Promise((r) => setTimeout(r, 1100));
+    await quiet.sweep();
+    expect(quiet.pausesForIngest).toBe(0);
+    expect(await times(b)).toEqual([0, 5, 10]);
+    await quiet.close();
   }, 120_000);
 });

@@ -48,6 +48,11 @@ export const ReviewConfig = z.strictObject({
       sweepMs: z.number().int().min(50).max(600_000).default(5000),
       /** Segments of one session sampled per sweep, so one long backlog does not hold up the sessions recording now. */
       segmentsPerSweep: z.number().int().min(1).max(10_000).default(30),
+      /**
+       * Pause between segments while segments are still arriving (one stored in the last second),
+       * so a backlog draining into the server is not slowed by sampling it, ms; 0: no pause.
+       */
+      yieldMs: z.number().int().min(0).max(10_000).default(250),
       /** JPEG width (height keeps the aspect). */
       width: z.number().int().min(64).max(3840).multipleOf(2).default(640),
     })

@@ -1,4 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { sha256Hex } from '../../../core/chain.js';
@@ -27,6 +28,8 @@ export function screenshotKey(sessionId: string, atSec: number): string {
 
 /** How far back a sample time past a segment's last frame looks for that frame (a frame interval at >= 4 fps). */
 const LAST_FRAME_SLACK_SEC = 0.25;
+/** A segment stored this recently means segments are still arriving (see `screenshots.yieldMs`). */
+const INGEST_BUSY_WINDOW_MS = 1000;
 
 
 export interface SamplerDeps {
@@ -56,6 +59,9 @@ export class ScreenshotSampler {
   /** Aborted by close(): kills the FFmpeg runs of the segment being sampled. */
   private readonly abort = new AbortController();
   private readonly backoff: SessionBackoff;
+  /** When a segment was last stored (noteArrival). */
+  private lastArrival = 0;
+  private pauses = 0;
 
   constructor(
     private readonly deps: SamplerDeps,
@@ -70,9 +76,33 @@ export class ScreenshotSampler {
 
   /** A segment was stored: sample soon (coalesced with a sweep in progress). */
   kick(): void {
+    this.noteArrival();
     if (this.closed) return;
     if (this.running) this.again = true;
     else this.schedule(0);
+  }
+
+  /** A segment was stored (kick() calls this): while they keep arriving, sampling pauses between segments. */
+  noteArrival(): void {
+    this.lastArrival = Date.now();
+  }
+
+  /** How many times sampling paused for the ingest so far. */
+  get pausesForIngest(): number {
+    return this.pauses;
+  }
+
+  /**
+   * While segments are arriving (one stored in the last second: a booth's backlog draining), waits
+   * `screenshots.yieldMs` before the next segment, so sampling (decryption, FFmpeg, the face
+   * detector) does not take the CPU the ingest of evidence needs; screenshots catch up after. A
+   * live session's segment every few seconds is barely delayed. close() ends the wait.
+   */
+  private async yieldToIngest(): Promise<void> {
+    const ms = this.deps.config.screenshots.yieldMs;
+    if (ms <= 0 || Date.now() - this.lastArrival > INGEST_BUSY_WINDOW_MS) return;
+    this.pauses++;
+    await sleep(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
   }
 
   private schedule(ms: number): void {
@@ -135,36 +165,38 @@ export class ScreenshotSampler {
       .orderBy('seq')
       .limit(this.deps.config.screenshots.segmentsPerSweep)
       .execute();
-    for (const seg of segments) {
-      if (this.closed || seg.seq !== next) break;
-      try {
-        out.stored += await this.sampleSegment(sessionId, session, seg.storage_key);
-      } catch (err) {
-        if (!isBadSegment(err)) throw err;
-        skipped++;
-        out.skipped++;
-        lastError = `segment ${seg.seq}: ${(err as Error).message}`.slice(0, 1000);
-        this.log.warn({ sessionId, seq: seg.seq, err: (err as Error).message }, 'segment cannot be sampled; passed over');
+    if (segments[0]?.seq !== next) return out;
+    // Unwrapped once for the segments of this sweep (an RSA private-key operation, or a KMS call),
+    // zeroed when they are done.
+    const dataKey = await this.deps.keys.unwrap(KeyWrap.parse(JSON.parse(session.key_wrap_json)));
+    try {
+      for (const seg of segments) {
+        await this.yieldToIngest();
+        if (this.closed || seg.seq !== next) break;
+        try {
+          out.stored += await this.sampleSegment(sessionId, session, dataKey, seg.storage_key);
+        } catch (err) {
+          if (!isBadSegment(err)) throw err;
+          skipped++;
+          out.skipped++;
+          lastError = `segment ${seg.seq}: ${(err as Error).message}`.slice(0, 1000);
+          this.log.warn({ sessionId, seq: seg.seq, err: (err as Error).message }, 'segment cannot be sampled; passed over');
+        }
+        next = seg.seq + 1;
+        const values = { next_seq: next, skipped, last_error: lastError, updated_at: new Date().toISOString() };
+        await db.insertInto('screenshot_cursors').values({ session_id: sessionId, ...values }).onConflict((oc) => oc.column('session_id').doUpdateSet(values)).execute();
       }
-      next = seg.seq + 1;
-      const values = { next_seq: next, skipped, last_error: lastError, updated_at: new Date().toISOString() };
-      await db.insertInto('screenshot_cursors').values({ session_id: sessionId, ...values }).onConflict((oc) => oc.column('session_id').doUpdateSet(values)).execute();
+    } finally {
+      dataKey.fill(0);
     }
     return out;
   }
 
   /** Stores the screenshots whose times fall in one segment; returns how many were new. */
-  private async sampleSegment(sessionId: string, session: { started_at: string; key_wrap_json: string }, key: string): Promise<number> {
+  private async sampleSegment(sessionId: string, session: { started_at: string }, dataKey: Buffer, key: string): Promise<number> {
     const { db, store, ff, config } = this.deps;
     const bytes = await store.get(key);
-    const dataKey = await this.deps.keys.unwrap(KeyWrap.parse(JSON.parse(session.key_wrap_json)));
-    let opened;
-    try {
-      opened = openSegment(dataKey, bytes);
-    } finally {
-      dataKey.fill(0);
-    }
-    const { header, plaintext } = opened;
+    const { header, plaintext } = openSegment(dataKey, bytes);
     const times = screenshotTimes(header.startSec, header.startSec + header.durationSec);
     if (times.length === 0) return 0;
     const stored = await db.selectFrom('screenshots').select(['at_sec', 'storage_key']).where('session_id', '=', sessionId).where('at_sec', 'in', times).execute();
