@@ -8,11 +8,10 @@ if (major < 22 || (major === 22 && minor < 12)) {
   console.error(`dualrec needs Node.js >= 22.12; this is ${process.version}. See README.md ("Install").`);
   process.exit(1);
 }
-// The booth's vault keeps up to 8 segments in flight, each file write waiting in fsync on a libuv
-// thread; with libuv's default of 4 threads, reading the next segments waited behind those
-// fsyncs (bench:vault: seal throughput about 15% lower). Threads block in I/O, not on the CPU.
-// Must be set before anything uses the thread pool (it starts on first use). See docs/ARCHITECTURE.md.
-process.env.UV_THREADPOOL_SIZE ??= '16';
+// 16 libuv threads for the vault's overlapping fsyncs: bin/dualrec.cjs (the installed command)
+// sets it before any module is read; this covers `node bin/dualrec.js` on Node releases whose
+// ES module loader reads synchronously (on older ones the pool has started with 4 by now).
+if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = '16';
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   console.error('dualrec is not built yet: run `npm run build` first (dist/cli/main.js is missing).');

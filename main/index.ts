@@ -1,15 +1,13 @@
 // Electron main entry (out/main/index.js): the kiosk shell around the booth services.
 // `--config=<file>` selects the booth config file; `--no-autostart` keeps a packaged kiosk from
 // registering itself to start at login.
+// First: evaluated before the modules below (see uv-threads.ts).
+import './uv-threads.js';
 import { join } from 'node:path';
 import { app } from 'electron';
 import { createBoothHost } from './booth-host.js';
 import { runKioskApp } from './kiosk-app.js';
 import { startUpdater } from './updater.js';
-
-// As bin/dualrec.js: more libuv threads for the vault's overlapping fsyncs. Set before the booth
-// host starts (the pool starts on first use; if Electron had started it already, this does nothing).
-process.env.UV_THREADPOOL_SIZE ??= '16';
 
 const configPath = app.commandLine.getSwitchValue('config');
 

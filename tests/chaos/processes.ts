@@ -11,7 +11,7 @@ import { parseServerConfig } from '../../src/server/config.js';
 import { Server } from '../../src/server/server.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = resolve(ROOT, 'bin/dualrec.js');
+const BIN = resolve(ROOT, 'bin/dualrec.cjs');
 
 export function assertBuilt(): void {
   if (!existsSync(resolve(ROOT, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: run npm run build first');

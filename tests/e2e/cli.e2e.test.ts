@@ -1,4 +1,4 @@
-// The `dualrec` command as a user runs it (bin/dualrec.js on the built dist/): `demo` records a
+// The `dualrec` command as a user runs it (bin/dualrec.cjs on the built dist/): `demo` records a
 // ~20 s session with real FFmpeg through a real server and booth, and `verify` re-checks it.
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, '../../bin/dualrec.js');
+const BIN = resolve(import.meta.dirname, '../../bin/dualrec.cjs');
 
 async function dualrec(args: string[], timeout = 150_000): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageLayout } from '../helpers/package-layout.js';
 
 const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, '../../bin/dualrec.js');
+const BIN = resolve(import.meta.dirname, '../../bin/dualrec.cjs');
 
 async function sh(cmd: string, args: string[], cwd?: string, timeout = 150_000): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -13,7 +13,7 @@ import { doctorReport, formatDoctorReport, type DoctorFfmpeg } from '../../src/c
 import { waitFor } from '../helpers/stack.js';
 
 const run = promisify(execFile);
-const BIN = new URL('../../bin/dualrec.js', import.meta.url).pathname;
+const BIN = new URL('../../bin/dualrec.cjs', import.meta.url).pathname;
 const bundled = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 let xvfb: ChildProcess;
 let display = '';
@@ -102,7 +102,7 @@ describe('dualrec doctor', () => {
     expect(stderr).toMatch(/Output #0, null[\s\S]*Video[\s\S]*Video[\s\S]*Audio/);
   });
 
-  it('runs as `node bin/dualrec.js doctor --json` after npm run build', async () => {
+  it('runs as `node bin/dualrec.cjs doctor --json` after npm run build', async () => {
     expect(existsSync(new URL('../../dist/cli/main.js', import.meta.url)), 'dist/cli/main.js: run npm run build first').toBe(true);
     const { stdout } = await run(process.execPath, [BIN, 'doctor', '--json'], { timeout: 60_000, env: { ...process.env, DISPLAY: display } });
     const r = JSON.parse(stdout) as { ok: boolean; ffmpeg: { source: string; missing: unknown[] }; devices: { devices: Array<{ id: string }> } };

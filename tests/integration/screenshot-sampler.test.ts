@@ -166,12 +166,12 @@ describe('screenshot sampler', () => {
     expect(await times(long)).toEqual([0, 5, 10, 15, 20, 25, 30, 35]);
   }, 120_000);
 
-  it('pauses between segments while segments keep arriving (a backlog draining), and not otherwise', async () => {
+  it('pauses before each segment while segments arrive fast (a backlog draining), not at a live rate', async () => {
     const a = (await recordOpenMediaSession(srcSessionCode, server.ffmpeg, server.ingest, dir, { seconds: 12, branchId: 'br-a' })).sessionId;
     const draining = sampler(30, 300);
-    // Segments stored every 100 ms meanwhile, as while a booth's backlog drains into the server.
-    const arrivals = setInterval(() => draining.noteArrival(), 100);
-    draining.noteArrival();
+    // Segments stored every 20 ms meanwhile (50 a second), as while a booth's backlog drains into the server.
+    for (let i = 0; i < 20; i++) draining.noteArrival();
+    const arrivals = setInterval(() => draining.noteArrival(), 20);
     const t0 = Date.now();
     try {
       await draining.sweep();
@@ -185,13 +185,16 @@ describe('screenshot sampler', () => {
     await draining.close();
 
     const b = (await recordOpenMediaSession(srcSessionCode, server.ffmpeg, server.ingest, dir, { seconds: 12, branchId: 'br-a' })).sessionId;
-    const quiet = sampler(30, 300);
-    // The last segment arrived over a second ago.
-    quiet.noteArrival();
-    await new Promise((r) => setTimeout(r, 1100));
-    await quiet.sweep();
-    expect(quiet.pausesForIngest).toBe(0);
+    const live = sampler(30, 300);
+    // 4 segments a second: 16 booths recording live at 4 s segments.
+    const liveArrivals = setInterval(() => live.noteArrival(), 250);
+    try {
+      await live.sweep();
+    } finally {
+      clearInterval(liveArrivals);
+    }
+    expect(live.pausesForIngest).toBe(0);
     expect(await times(b)).toEqual([0, 5, 10]);
-    await quiet.close();
+    await live.close();
   }, 120_000);
 });

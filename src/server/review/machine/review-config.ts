@@ -49,10 +49,13 @@ export const ReviewConfig = z.strictObject({
       /** Segments of one session sampled per sweep, so one long backlog does not hold up the sessions recording now. */
       segmentsPerSweep: z.number().int().min(1).max(10_000).default(30),
       /**
-       * Pause between segments while segments are still arriving (one stored in the last second),
-       * so a backlog draining into the server is not slowed by sampling it, ms; 0: no pause.
+       * Pause before grabbing from a segment while segments arrive faster than
+       * `yieldAboveArrivalsPerSec` (a backlog draining into the server), so sampling does not slow
+       * the ingest down, ms; 0: no pause.
        */
       yieldMs: z.number().int().min(0).max(10_000).default(250),
+      /** Segments stored in the last second from which the sampler pauses (32 booths recording live at 4 s segments make 8). */
+      yieldAboveArrivalsPerSec: z.number().int().min(1).max(100_000).default(10),
       /** JPEG width (height keeps the aspect). */
       width: z.number().int().min(64).max(3840).multipleOf(2).default(640),
     })

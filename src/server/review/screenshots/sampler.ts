@@ -28,8 +28,8 @@ export function screenshotKey(sessionId: string, atSec: number): string {
 
 /** How far back a sample time past a segment's last frame looks for that frame (a frame interval at >= 4 fps). */
 const LAST_FRAME_SLACK_SEC = 0.25;
-/** A segment stored this recently means segments are still arriving (see `screenshots.yieldMs`). */
-const INGEST_BUSY_WINDOW_MS = 1000;
+/** Arrivals are counted over this window (see `screenshots.yieldMs`). */
+const ARRIVAL_WINDOW_MS = 1000;
 
 
 export interface SamplerDeps {
@@ -59,8 +59,8 @@ export class ScreenshotSampler {
   /** Aborted by close(): kills the FFmpeg runs of the segment being sampled. */
   private readonly abort = new AbortController();
   private readonly backoff: SessionBackoff;
-  /** When a segment was last stored (noteArrival). */
-  private lastArrival = 0;
+  /** When the segments of the last ARRIVAL_WINDOW_MS were stored (noteArrival), oldest first. */
+  private readonly arrivals: number[] = [];
   private pauses = 0;
 
   constructor(
@@ -84,7 +84,9 @@ export class ScreenshotSampler {
 
   /** A segment was stored (kick() calls this): while they keep arriving, sampling pauses between segments. */
   noteArrival(): void {
-    this.lastArrival = Date.now();
+    const now = Date.now();
+    this.arrivals.push(now);
+    while (this.arrivals.length > 0 && this.arrivals[0]! < now - ARRIVAL_WINDOW_MS) this.arrivals.shift();
   }
 
   /** How many times sampling paused for the ingest so far. */
@@ -93,14 +95,17 @@ export class ScreenshotSampler {
   }
 
   /**
-   * While segments are arriving (one stored in the last second: a booth's backlog draining), waits
-   * `screenshots.yieldMs` before the next segment, so sampling (decryption, FFmpeg, the face
-   * detector) does not take the CPU the ingest of evidence needs; screenshots catch up after. A
-   * live session's segment every few seconds is barely delayed. close() ends the wait.
+   * While segments arrive faster than `screenshots.yieldAboveArrivalsPerSec` (a booth's backlog
+   * draining: tens a second), waits `screenshots.yieldMs` before grabbing from the next segment,
+   * so sampling (FFmpeg, the face detector) does not take the CPU the ingest of evidence needs;
+   * screenshots catch up after. Booths recording live (one segment every few seconds each) are
+   * below it. close() ends the wait.
    */
   private async yieldToIngest(): Promise<void> {
-    const ms = this.deps.config.screenshots.yieldMs;
-    if (ms <= 0 || Date.now() - this.lastArrival > INGEST_BUSY_WINDOW_MS) return;
+    const { yieldMs: ms, yieldAboveArrivalsPerSec: rate } = this.deps.config.screenshots;
+    const now = Date.now();
+    const recent = this.arrivals.filter((t) => t >= now - ARRIVAL_WINDOW_MS).length;
+    if (ms <= 0 || recent < rate) return;
     this.pauses++;
     await sleep(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
   }
@@ -171,7 +176,6 @@ export class ScreenshotSampler {
     const dataKey = await this.deps.keys.unwrap(KeyWrap.parse(JSON.parse(session.key_wrap_json)));
     try {
       for (const seg of segments) {
-        await this.yieldToIngest();
         if (this.closed || seg.seq !== next) break;
         try {
           out.stored += await this.sampleSegment(sessionId, session, dataKey, seg.storage_key);
@@ -205,6 +209,9 @@ export class ScreenshotSampler {
     const have = new Set(stored.map((r) => Number(r.at_sec)));
     const todo = times.filter((t) => !have.has(t));
     if (todo.length === 0) return 0;
+    // Only a segment that needs grabs waits (after the first minute 4 in 5 need none).
+    await this.yieldToIngest();
+    if (this.closed) throw new DualrecError('ffmpeg.aborted', 'the screenshot sampler is closing');
     const work = workFolder(this.deps.workDir, `shots-${sessionId}-${header.seq}`);
     await mkdir(work, { recursive: true, mode: 0o700 });
     try {
