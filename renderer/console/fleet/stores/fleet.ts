@@ -1,21 +1,23 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { BoothConfigResponse, FleetBoothView, FleetListQuery, FleetSettings } from '../../../../src/protocol/fleet.js';
-import type { StaffRole } from '../../../../src/protocol/staff.js';
 import type { BranchView, EnrollmentCodeResponse } from '../../../../src/protocol/staff-api.js';
+import { useStaffSession, type SignInStatus } from '../../shared/staff-session.js';
 import { FleetApi } from '../api.js';
 
-export type FleetStatus = 'signed-out' | 'signing-in' | 'ready';
+export type FleetStatus = SignInStatus;
 
 const REFRESH_MS = 2000;
 
 /** The fleet page: sign-in, the booth list (refreshed every 2 s), enrollment codes and booth config. */
 export const useFleetStore = defineStore('fleet', () => {
   const api = new FleetApi();
-  const status = ref<FleetStatus>('signed-out');
-  const error = ref<string | null>(null);
-  const user = ref<string | null>(null);
-  const roles = ref<StaffRole[]>([]);
+  const session = useStaffSession(api, async () => {
+    branches.value = (await api.branches()).branches;
+    await refresh();
+    session.poll(REFRESH_MS, refresh);
+  });
+  const { status, error, user, roles, fail, signIn, signOut } = session;
   const booths = ref<FleetBoothView[]>([]);
   const branches = ref<BranchView[]>([]);
   const filters = ref<FleetListQuery>({});
@@ -23,45 +25,9 @@ export const useFleetStore = defineStore('fleet', () => {
   const selectedId = ref<string | null>(null);
   const config = ref<BoothConfigResponse | null>(null);
   const saved = ref<number | null>(null);
-  let timer: ReturnType<typeof setInterval> | null = null;
 
   const selected = computed(() => booths.value.find((b) => b.boothId === selectedId.value) ?? null);
   const versions = computed(() => [...new Set(booths.value.map((b) => b.appVersion).filter((v): v is string => v !== null))].sort());
-
-  function fail(err: unknown): void {
-    error.value = err instanceof Error ? err.message : String(err);
-    if (!api.signedIn) stop();
-  }
-
-  async function signIn(username: string, password: string): Promise<void> {
-    status.value = 'signing-in';
-    error.value = null;
-    try {
-      const res = await api.login(username, password);
-      user.value = res.principal.username;
-      roles.value = res.principal.roles;
-      branches.value = (await api.branches()).branches;
-      status.value = 'ready';
-      await refresh();
-      timer = setInterval(() => void refresh(), REFRESH_MS);
-    } catch (err) {
-      status.value = 'signed-out';
-      fail(err);
-    }
-  }
-
-  function stop(): void {
-    if (timer) clearInterval(timer);
-    timer = null;
-    status.value = 'signed-out';
-  }
-
-  function signOut(): void {
-    api.logout().catch((err: unknown) => (error.value = (err as Error).message));
-    user.value = null;
-    roles.value = [];
-    stop();
-  }
 
   async function refresh(): Promise<void> {
     try {
