@@ -94,8 +94,16 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
    */
   async recoverInterrupted(): Promise<number> {
     if (!this.deviceKey) {
-      // They stay open, segments and all, until the key is back (the next start signs them off).
-      this.log.warn('the device key is missing: sessions a crash left open are signed off once it is restored');
+      // They stay open, segments and all, until the key is back (the next start signs them off);
+      // ended_at marks them as not recording (status report, idle monitor, kiosk view).
+      const now = new Date().toISOString();
+      const r = await this.db
+        .updateTable('sessions')
+        .set({ ended_at: now, end_reason: 'emergency-stop', error: 'the booth stopped unexpectedly during this session; it is signed off once the device key is restored' })
+        .where('phase', 'in', ['starting', 'recording', 'stopping'])
+        .where('ended_at', 'is', null)
+        .executeTakeFirst();
+      this.log.warn({ sessions: Number(r.numUpdatedRows) }, 'the device key is missing: sessions a crash left open are signed off once it is restored');
       return 0;
     }
     const open = await this.db.selectFrom('sessions').select(['session_id', 'phase']).where('phase', 'in', ['starting', 'recording', 'stopping']).execute();
@@ -235,10 +243,13 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       .select((eb) => [eb.fn.countAll<number>().as('sealed'), eb.fn.sum<number>(eb.case().when('state', 'in', ['acknowledged', 'purged']).then(1).else(0).end()).as('acked')])
       .where('session_id', '=', row.session_id)
       .executeTakeFirstOrThrow();
+    // A session in a recording phase that this process is not recording is one a crash left open,
+    // being ended (at start-up, or until the device key is restored): not recording.
+    const orphaned = !this.starting && this.active?.sessionId !== row.session_id && ['starting', 'recording'].includes(row.phase);
     return {
       sessionId: row.session_id,
       productId: row.product_id,
-      phase: row.phase as SessionPhase,
+      phase: orphaned ? 'stopping' : (row.phase as SessionPhase),
       startedAt: row.started_at,
       endedAt: row.ended_at,
       mediaSec: row.media_sec,

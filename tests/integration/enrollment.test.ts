@@ -7,7 +7,15 @@ import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { Booth } from '../../src/booth/booth.js';
+import { boothMigrations } from '../../src/booth/db/migrations/index.js';
+import type { BoothDb } from '../../src/booth/db/schema.js';
+import { buildStatusReport } from '../../src/booth/faults/booth-status.js';
+import { IdleMonitor } from '../../src/booth/fleet/idle.js';
+import { insertNewSession } from '../../src/booth/session-rows.js';
+import { SegmentStore } from '../../src/booth/vault/segment-store.js';
+import { openSqlite } from '../../src/platform/db.js';
 import { parseBoothConfig } from '../../src/booth/config.js';
 import { createLogger } from '../../src/platform/log.js';
 import { parseServerConfig } from '../../src/server/config.js';
@@ -85,7 +93,7 @@ describe('booth enrollment', () => {
     expect((await bad.state()).boothName).toBe('enroll-test');
   });
 
-  it('an enrolled booth whose device key is missing or damaged raises key.missing, starts no session and makes no new key', async () => {
+  it('an enrolled booth whose device key is missing or damaged raises key.missing, starts no session and makes no new key', { timeout: 60_000 }, async () => {
     const dir = await tmp();
     const s = await server(join(dir, 'server'));
     const url = await s.listen();
@@ -105,12 +113,30 @@ describe('booth enrollment', () => {
     };
     const keyFault = async (b: Booth) => (await b.state()).faults.find((f) => f.kind === 'key.missing');
 
+    // A session the booth was recording when it crashed.
+    const dbPath = join(boothDir, 'booth.sqlite');
+    const crashed = randomUUID();
+    const pre = await openSqlite<BoothDb>(dbPath, boothMigrations);
+    await insertNewSession(pre, { sessionId: crashed, productId: 'p1', phase: 'recording', keyWrap: { alg: 'RSA-OAEP-256', archiveKeyId: 'a'.repeat(64), wrappedKey: 'AAAA' }, startedAt: new Date().toISOString() });
+    await pre.destroy();
+
     // Missing: the fault says what and what to do; a start is refused; no key appears.
     await rename(keyPath, `${keyPath}.away`);
     const missing = await reopen();
     expect(await keyFault(missing)).toMatchObject({ severity: 'critical', message: expect.stringMatching(/signing key is missing or damaged \(the device key .*device-ed25519\.pem is missing\)\. New recordings cannot start.*restore .*device-ed25519\.pem from the booth's backup/) });
     await expect(missing.handle({ type: 'startSession', productId: 'p1' })).rejects.toMatchObject({ code: 'booth.key_missing' });
     expect(existsSync(keyPath)).toBe(false);
+    // The crashed session waits for the key, open, but nothing takes it for a recording.
+    expect((await missing.state()).session).toMatchObject({ sessionId: crashed, phase: 'stopping', endedAt: expect.any(String) });
+    const side = await openSqlite<BoothDb>(dbPath, boothMigrations);
+    try {
+      expect(await side.selectFrom('sessions').select(['phase', 'signature']).where('session_id', '=', crashed).executeTakeFirstOrThrow()).toEqual({ phase: 'recording', signature: null });
+      const disk = { freeBytes: 1e12, vaultBytes: 0, quotaBytes: null, level: 'ok' } as unknown as Parameters<typeof buildStatusReport>[2];
+      expect((await buildStatusReport(side, new SegmentStore(side), disk, 1)).recordingSessionId).toBeNull();
+      expect((await new IdleMonitor(side, { busy: false }, {} as never, 0).read()).waitingFor).not.toBe('a session is recording');
+    } finally {
+      await side.destroy();
+    }
     await missing.close();
 
     // Damaged: the same, and the damaged file is left as it is.
@@ -126,5 +152,15 @@ describe('booth enrollment', () => {
     expect(await keyFault(restored)).toBeUndefined();
     expect((await readFile(keyPath)).equals(original)).toBe(true);
     expect((await readdir(join(boothDir, 'keys'))).sort()).toEqual(['device-ed25519.pem']);
+    // With the key back, the crashed session is signed off.
+    const after = await openSqlite<BoothDb>(dbPath, boothMigrations);
+    try {
+      const row = await after.selectFrom('sessions').select(['phase', 'signature', 'end_reason']).where('session_id', '=', crashed).executeTakeFirstOrThrow();
+      expect(row.phase).not.toBe('recording');
+      expect(row.signature).not.toBeNull();
+      expect(row.end_reason).toBe('emergency-stop');
+    } finally {
+      await after.destroy();
+    }
   });
 });

@@ -9,7 +9,8 @@ const CAPTURING = ['starting', 'recording', 'stopping'];
 /** The booth's status report: backlog from the segment rows, disk from the last disk check. */
 export async function buildStatusReport(db: Kysely<BoothDb>, segments: SegmentStore, disk: DiskStatus, activeFaults: number, now = new Date()): Promise<BoothStatusReport> {
   const backlog = await segments.backlog();
-  const recording = await db.selectFrom('sessions').select('session_id').where('phase', 'in', CAPTURING).orderBy('created_at', 'desc').executeTakeFirst();
+  // ended_at: a session a crash left open, waiting for the device key to be signed off, is not recording.
+  const recording = await db.selectFrom('sessions').select('session_id').where('phase', 'in', CAPTURING).where('ended_at', 'is', null).orderBy('created_at', 'desc').executeTakeFirst();
   return {
     at: now.toISOString(),
     backlog: {

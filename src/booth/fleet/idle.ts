@@ -30,7 +30,8 @@ export class IdleMonitor {
 
   async read(now = Date.now()): Promise<IdleReading> {
     if (this.sessions.busy) return { idle: false, synced: false, waitingFor: this.sessions.busyReason ?? 'a session is recording' };
-    const open = await this.db.selectFrom('sessions').select('session_id').where('phase', 'in', CAPTURING).executeTakeFirst();
+    // ended_at: a session a crash left open, waiting for the device key to be signed off, is not recording.
+    const open = await this.db.selectFrom('sessions').select('session_id').where('phase', 'in', CAPTURING).where('ended_at', 'is', null).executeTakeFirst();
     if (open) return { idle: false, synced: false, waitingFor: 'a session is recording' };
     const last = await this.lastSession();
     if (!last) return { idle: true, synced: true, waitingFor: null };
