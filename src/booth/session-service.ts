@@ -21,7 +21,7 @@ import type { CaptureConfig } from './config.js';
 import type { BoothDb } from './db/schema.js';
 import type { BoothIdentity, DeviceKey } from './identity.js';
 import type { SessionGuard } from './vault/disk-guard.js';
-import { insertNewSession } from './session-rows.js';
+import { CAPTURING_PHASES, insertNewSession } from './session-rows.js';
 import { SessionSealer } from './vault/sealer.js';
 
 interface ActiveSession {
@@ -100,13 +100,13 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       const r = await this.db
         .updateTable('sessions')
         .set({ ended_at: now, end_reason: 'emergency-stop', error: 'the booth stopped unexpectedly during this session; it is signed off once the device key is restored' })
-        .where('phase', 'in', ['starting', 'recording', 'stopping'])
+        .where('phase', 'in', CAPTURING_PHASES)
         .where('ended_at', 'is', null)
         .executeTakeFirst();
       this.log.warn({ sessions: Number(r.numUpdatedRows) }, 'the device key is missing: sessions a crash left open are signed off once it is restored');
       return 0;
     }
-    const open = await this.db.selectFrom('sessions').select(['session_id', 'phase']).where('phase', 'in', ['starting', 'recording', 'stopping']).execute();
+    const open = await this.db.selectFrom('sessions').select(['session_id', 'phase']).where('phase', 'in', CAPTURING_PHASES).execute();
     for (const s of open) {
       this.log.warn({ sessionId: s.session_id, phase: s.phase }, 'ending a session interrupted by a crash');
       await this.signOff(s.session_id, 'emergency-stop', 'the booth stopped unexpectedly during this session');

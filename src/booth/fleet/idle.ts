@@ -2,9 +2,9 @@ import { setImmediate as tick } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { FleetHeartbeat } from '../../protocol/fleet.js';
 import type { BoothDb } from '../db/schema.js';
+import { recordingSessionId } from '../session-rows.js';
 import type { FleetStartGate } from './start-gate.js';
 
-const CAPTURING = ['starting', 'recording', 'stopping'];
 const DONE = ['archived', 'failed'];
 
 export interface IdleReading {
@@ -30,9 +30,7 @@ export class IdleMonitor {
 
   async read(now = Date.now()): Promise<IdleReading> {
     if (this.sessions.busy) return { idle: false, synced: false, waitingFor: this.sessions.busyReason ?? 'a session is recording' };
-    // ended_at: a session a crash left open, waiting for the device key to be signed off, is not recording.
-    const open = await this.db.selectFrom('sessions').select('session_id').where('phase', 'in', CAPTURING).where('ended_at', 'is', null).executeTakeFirst();
-    if (open) return { idle: false, synced: false, waitingFor: 'a session is recording' };
+    if ((await recordingSessionId(this.db)) !== null) return { idle: false, synced: false, waitingFor: 'a session is recording' };
     const last = await this.lastSession();
     if (!last) return { idle: true, synced: true, waitingFor: null };
     const endedAgo = now - Date.parse(last.endedAt ?? last.startedAt);

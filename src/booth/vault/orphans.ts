@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../platform/log.js';
 import type { BoothDb } from '../db/schema.js';
-
-/** Session phases during which a sealer may be writing files into the session's vault folder. */
-export const CAPTURING_PHASES = ['starting', 'recording', 'stopping'];
+import { CAPTURING_PHASES } from '../session-rows.js';
 
 /** A sealed segment file, or the temporary file one is written to. */
 const VAULT_FILE = /^(\d{6}\.seg|\.\d{6}\.seg\.[0-9a-f]+\.tmp)$/;

@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../../platform/log.js';
 import { PeriodicTask } from '../../platform/periodic.js';
 import type { BoothDb } from '../db/schema.js';
-import { CAPTURING_PHASES, listIfPresent, removeOrphanFiles } from './orphans.js';
+import { CAPTURING_PHASES } from '../session-rows.js';
+import { listIfPresent, removeOrphanFiles } from './orphans.js';
 import type { SegmentStore } from './segment-store.js';
 
 export interface PurgerOptions {

@@ -84,9 +84,15 @@ export class ScreenshotSampler {
 
   /** A segment was stored (kick() calls this): while they keep arriving, sampling pauses between segments. */
   noteArrival(): void {
-    const now = Date.now();
-    this.arrivals.push(now);
-    while (this.arrivals.length > 0 && this.arrivals[0]! < now - ARRIVAL_WINDOW_MS) this.arrivals.shift();
+    this.arrivals.push(Date.now());
+    this.recentArrivals();
+  }
+
+  /** Drops arrivals older than the window; returns how many are left. */
+  private recentArrivals(): number {
+    const since = Date.now() - ARRIVAL_WINDOW_MS;
+    while (this.arrivals.length > 0 && this.arrivals[0]! < since) this.arrivals.shift();
+    return this.arrivals.length;
   }
 
   /** How many times sampling paused for the ingest so far. */
@@ -103,9 +109,7 @@ export class ScreenshotSampler {
    */
   private async yieldToIngest(): Promise<void> {
     const { yieldMs: ms, yieldAboveArrivalsPerSec: rate } = this.deps.config.screenshots;
-    const now = Date.now();
-    const recent = this.arrivals.filter((t) => t >= now - ARRIVAL_WINDOW_MS).length;
-    if (ms <= 0 || recent < rate) return;
+    if (ms <= 0 || this.recentArrivals() < rate) return;
     this.pauses++;
     await sleep(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
   }
